@@ -1,0 +1,244 @@
+"""The tokenizer behind :func:`chainrule.parser.parse`: one compiled regex, one pass.
+
+A token is a plain tuple ``(kind, start, end, value)``; positions are 0-based indexes into
+the text. ``kind`` is the operator itself for punctuation (``"+"``, ``"-"``, ``"*"``,
+``"/"``, ``"^"``, ``"("``, ``")"``, ``","``, ``"'"``, ``"√"``, ``"∛"``), with the Unicode
+spellings already folded (``−`` is ``"-"``, ``·``/``×``/``⋅`` are ``"*"``, ``÷`` is ``"/"``,
+``**`` is ``"^"``), or one of ``"num"`` (value: ``(Num node, whether the literal is a plain
+integer)``), ``"name"`` (value: the name), ``"greek"`` (value: the symbol name the letter
+stands for, ``"theta"`` for θ, ``"pi"`` for π), ``"sup"`` (a run of superscript digits;
+value: the ``int`` it spells), ``"err"`` (value: the :class:`ParseError` to raise when the
+parser reaches it) and ``"end"``.
+
+Lexing stops at the first error: the parser raises whichever mistake comes first in the
+text, a syntax error before the bad character or the bad character itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from fractions import Fraction
+from typing import Any
+
+from chainrule.errors import ParseError
+from chainrule.expr import Num
+
+__all__ = ["Token", "tokenize", "MAX_DIGITS", "MAX_EXPONENT", "GREEK"]
+
+Token = tuple[str, int, int, Any]
+
+MAX_DIGITS = 1000      # digits in one number literal
+MAX_EXPONENT = 1000    # |n| in scientific notation 1e±n
+
+# The documented Unicode letters. λ is spelled "lam" because lambda is a Python keyword.
+GREEK = {
+    "π": "pi", "θ": "theta", "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta",
+    "λ": "lam", "μ": "mu", "φ": "phi", "ω": "omega", "τ": "tau",
+}
+_OPERATORS = {
+    "+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "×": "*", "⋅": "*", "/": "/",
+    "÷": "/", "^": "^", "**": "^", "(": "(", ")": ")", ",": ",", "'": "'", "√": "√", "∛": "∛",
+}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+# Every match is one token or a run of whitespace; its first character tells which.
+# (findall and a dictionary are about twice as fast as named groups and match objects.)
+_TOKEN_RE = re.compile(r"""
+     [ \t\n\r]+
+    |(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
+    |[A-Za-z_][A-Za-z0-9_]*
+    |\*\*
+    |⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+
+    |.
+""", re.VERBOSE | re.DOTALL)
+_CLASS = {
+    **dict.fromkeys(" \t\n\r", "ws"),
+    **dict.fromkeys("0123456789.", "num"),
+    **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", "name"),
+    **dict.fromkeys(_OPERATORS, "op"),
+    **dict.fromkeys("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "sup"),
+    **dict.fromkeys(GREEK, "greek"),
+}
+
+_NUMBER_PARTS = re.compile(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?")
+
+# Characters that look like ASCII ones but are not (NFKC does not fold these).
+_LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "в": "B", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+    "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J",
+    # Greek
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o",
+    # punctuation that word processors substitute
+    "–": "-", "—": "-", "‐": "-", "‑": "-", "∗": "*", "∙": "*", "•": "*", "∕": "/",
+    "′": "'", "″": "''", "‘": "'", "’": "'", "“": '"', "”": '"',
+}
+
+# What to say about ASCII characters that are not part of the language.
+_ASCII_HINTS = {
+    "[": "use round parentheses ( ) for grouping",
+    "]": "use round parentheses ( ) for grouping",
+    "{": "use round parentheses ( ) for grouping",
+    "}": "use round parentheses ( ) for grouping",
+    '"': "string quotes are not allowed: type the expression itself",
+    "=": "enter an expression, not an equation",
+    "<": "comparisons are not supported",
+    ">": "comparisons are not supported",
+    "!": "factorials are not supported",
+    "%": "the remainder operator is not supported",
+    "|": "write abs(x) for the absolute value",
+    ";": "enter a single expression",
+    "\\": r"LaTeX is not supported: write sqrt(x), not \sqrt{x}",
+    "#": "comments are not supported",
+    "@": "matrix multiplication is not supported; write * to multiply",
+    "$": "enter the expression without $ delimiters",
+}
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of ``text``, ending with an ``"end"`` token or at the first ``"err"`` token.
+
+        >>> [t[0] for t in tokenize("2x²")]
+        ['num', 'name', 'sup', 'end']
+    """
+    tokens: list[Token] = []
+    append = tokens.append
+    numbers: dict[str, Any] = {}
+    position = 0
+    for lexeme in _TOKEN_RE.findall(text):
+        start = position
+        position += len(lexeme)
+        kind = _CLASS.get(lexeme[0])
+        if kind == "name":
+            append(("name", start, position, lexeme))
+        elif kind == "op":
+            append((_OPERATORS[lexeme], start, position, None))
+        elif kind == "num" and lexeme != ".":
+            token = _number(text, lexeme, start, position, numbers)
+            append(token)
+            if token[0] == "err":
+                return tokens
+        elif kind == "ws":
+            continue
+        elif kind == "sup":
+            token = _superscript(text, lexeme, start, position)
+            append(token)
+            if token[0] == "err":
+                return tokens
+        elif kind == "greek":
+            append(("greek", start, position, GREEK[lexeme]))
+        else:
+            append(("err", start, position, _bad_character(text, start)))
+            return tokens
+    append(("end", position, position, None))
+    return tokens
+
+
+def _number(text: str, literal: str, start: int, end: int, cache: dict[str, Any]) -> Token:
+    """A ``num`` token, value ``(Num node, is a plain integer)``, or an ``err`` token."""
+    def error(message: str, position: int, hint: str = "", length: int = 1) -> Token:
+        return ("err", position, position + length,
+                ParseError(message, text, position, hint=hint, length=length))
+
+    if literal[0] == "." and start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._)"):
+        if text[start - 1].isdigit() or text[start - 1] == ".":
+            return error("unexpected '.'", start, "a number has at most one decimal point")
+        return error("unexpected '.'", start,
+                     "attribute access is not allowed; write * to multiply")
+    after = text[end:end + 1]
+    if after == "_":
+        return error("unexpected '_' after a number", end,
+                     "underscores in numbers are not supported: write 1000, not 1_000")
+    if after == ".":
+        return error("unexpected '.'", end, "a number has at most one decimal point")
+    value = cache.get(literal)
+    if value is not None:
+        return ("num", start, end, value)
+    whole, fraction, sign, exponent = _NUMBER_PARTS.fullmatch(literal).groups()  # type: ignore[union-attr]
+    fraction = fraction or ""
+    if len(whole) + len(fraction) > MAX_DIGITS:
+        return error("number too long", start,
+                     f"a number can have at most {MAX_DIGITS} digits", end - start)
+    scale = 0
+    if exponent is not None:
+        digits = exponent.lstrip("0")
+        if len(digits) > len(str(MAX_EXPONENT)) or int(digits or "0") > MAX_EXPONENT:
+            return error("exponent too large", start,
+                         f"scientific notation allows exponents from -{MAX_EXPONENT} to "
+                         f"{MAX_EXPONENT}", end - start)
+        scale = int(digits or "0") * (-1 if sign == "-" else 1)
+    mantissa = int(whole + fraction or "0")
+    scale -= len(fraction)
+    number = mantissa * 10 ** scale if scale >= 0 else Fraction(mantissa, 10 ** -scale)
+    # The flag marks a plain positive integer, the only exponent allowed in sin^2(x).
+    value = cache[literal] = (Num(number), literal.isdigit())
+    return ("num", start, end, value)
+
+
+def _superscript(text: str, literal: str, start: int, end: int) -> Token:
+    digits = literal.translate(_SUPERSCRIPTS)
+    if digits == "-":
+        return ("err", start, end, ParseError(
+            "superscript minus without digits", text, start, hint="write x⁻¹ or x^-1"))
+    if len(digits) > MAX_DIGITS:
+        return ("err", start, end, ParseError(
+            "number too long", text, start, length=end - start,
+            hint=f"a number can have at most {MAX_DIGITS} digits"))
+    return ("sup", start, end, int(digits))
+
+
+def describe(ch: str) -> str:
+    """``'ѕ' (CYRILLIC SMALL LETTER DZE)`` for messages; plain ``'$'`` for printable ASCII."""
+    shown = f"'{ch}'" if ch.isprintable() and ch != "'" else repr(ch)
+    if ch.isascii() and ch.isprintable():
+        return shown
+    name = unicodedata.name(ch, None) or f"U+{ord(ch):04X}"
+    return f"{shown} ({name})"
+
+
+def _bad_character(text: str, position: int) -> ParseError:
+    ch = text[position]
+    return ParseError(f"unexpected character {describe(ch)}", text, position,
+                      hint=_character_hint(text, position))
+
+
+def _character_hint(text: str, position: int) -> str:
+    ch = text[position]
+    if ch == ".":
+        before = text[position - 1] if position else ""
+        if before and (before.isalnum() or before in "_)"):
+            return "attribute access is not allowed; write * to multiply"
+        return "a decimal point must be part of a number, as in 0.5"
+    if ch.isascii():
+        return _ASCII_HINTS.get(ch, "")
+    category = unicodedata.category(ch)
+    if category == "Zs":
+        return "replace it with an ordinary space"
+    if category == "Cf":
+        return "delete it: it is an invisible formatting character"
+    if ch == "∞":
+        return "infinity is not supported"
+    suggestion = _LOOKALIKES.get(ch)
+    if suggestion is None:
+        folded = unicodedata.normalize("NFKC", ch).replace("⁄", "/")
+        if folded != ch and all(c.isascii() or c in GREEK or c in _OPERATORS for c in folded):
+            suggestion = folded
+    if suggestion is None:
+        # Accented letters: é → e.
+        stripped = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                           if not unicodedata.combining(c))
+        if stripped != ch and stripped.isascii() and stripped.isalpha():
+            suggestion = stripped
+    if suggestion is not None:
+        return f"did you mean '{suggestion}'?"
+    name = unicodedata.name(ch, "")
+    if name.startswith(("GREEK SMALL LETTER ", "GREEK CAPITAL LETTER ")):
+        letter = name.split("LETTER ", 1)[1].split()[0].lower()
+        letter = letter if "SMALL" in name else letter.capitalize()
+        return (f"write the letter's name, {letter}, instead; the Greek letters accepted "
+                f"as such are {' '.join(GREEK)}")
+    return ""

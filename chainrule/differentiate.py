@@ -1,0 +1,291 @@
+"""The differentiator: rules as data, producing a typed step tree.
+
+How it works
+------------
+* ``RULES`` maps each node type to the rule that differentiates it. A rule sees the node,
+  the derivation state and the already-derived steps of the node's children.
+* Nodes of the shape *outer function of an inner expression* — ``sin(g)``, ``g**n``,
+  ``a**g``, ``c/g`` — are described by ``OUTER_FORMS``: how to write the outer function of
+  a fresh name, its derivative and the elementary step class. When the inner expression is
+  the variable itself the elementary step is used directly; otherwise :func:`_chain` — the
+  one and only place where the chain rule is applied — names the inner function uᵢ and
+  multiplies f′(uᵢ) at uᵢ = g(x) by g′(x).
+* Work is memoised per node (the expression is a DAG of shared nodes) and the traversal is
+  iterative, so 10 000-deep expressions differentiate without touching the recursion limit.
+
+To add a rule for a new node type, add an entry to ``RULES`` (and, if the node is an outer
+function of one inner expression, to ``OUTER_FORMS``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from chainrule.errors import DifferentiationError
+from chainrule.expr import (ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow,
+                            Symbol, depends_on, free_symbols, postorder, substitute)
+from chainrule.functions import FUNCTIONS
+from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
+                             FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
+                             QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
+                             VariableStep)
+
+__all__ = ["differentiate", "Derivator"]
+
+
+@dataclass(frozen=True)
+class Outer:
+    """A node seen as f(inner): how to build f(u), f′(u), and the elementary step for it."""
+
+    inner: Expr
+    build: Callable[[Expr], Expr]          # u ↦ f(u)
+    derivative: Callable[[Expr], Expr]     # u ↦ f′(u)
+    make_step: Callable[..., Step]         # (expr, variable, result) ↦ elementary step
+
+
+def _power_outer(node: Pow, var: str) -> Outer | None:
+    base, exp = node.base, node.exp
+    if depends_on(exp, var) or not depends_on(base, var):
+        return None
+    lowered = Num(exp.value - 1) if isinstance(exp, Num) else Add((exp, Num(-1)))
+    return Outer(base, lambda u: Pow(u, exp), lambda u: Mul((exp, Pow(u, lowered))),
+                 lambda **kw: PowerStep(base=kw["expr"].base, exponent=exp, **kw))
+
+
+def _exponential_outer(node: Pow, var: str) -> Outer | None:
+    base, exp = node.base, node.exp
+    if depends_on(base, var) or not depends_on(exp, var):
+        return None
+    if base is Const("e"):
+        derivative: Callable[[Expr], Expr] = lambda u: Pow(base, u)
+    else:
+        derivative = lambda u: Mul((Pow(base, u), Func("log", (base,))))
+    return Outer(exp, lambda u: Pow(base, u), derivative,
+                 lambda **kw: ExponentialStep(base=base, **kw))
+
+
+def _reciprocal_outer(node: Div, var: str) -> Outer | None:
+    num, den = node.num, node.den
+    if depends_on(num, var) or not depends_on(den, var):
+        return None
+    return Outer(den, lambda u: Div(num, u), lambda u: Neg(Div(num, Pow(u, TWO))),
+                 lambda **kw: ReciprocalStep(numerator=num, **kw))
+
+
+def _function_outer(node: Func, var: str) -> Outer | None:
+    entry = FUNCTIONS[node.name]
+    moving = [i for i, a in enumerate(node.args) if depends_on(a, var)]
+    if len(moving) != 1:
+        return None
+    i = moving[0]
+    args = node.args
+
+    def build(u: Expr) -> Expr:
+        return Func(node.name, args[:i] + (u,) + args[i + 1:], node.order)
+
+    if entry.abstract:
+        derivative: Callable[[Expr], Expr] = lambda u: Func(node.name, (u,), node.order + 1)
+    else:
+        derivative = lambda u: entry.partials[i](*(args[:i] + (u,) + args[i + 1:]))
+    return Outer(args[i], build, derivative,
+                 lambda **kw: FunctionStep(function=node.name, **kw))
+
+
+OUTER_FORMS: dict[type, Callable[..., Outer | None]] = {
+    Func: _function_outer,
+    Div: _reciprocal_outer,
+}
+_POW_FORMS = (_power_outer, _exponential_outer)
+
+
+def _outer_of(node: Expr, var: str) -> Outer | None:
+    if isinstance(node, Pow):
+        for form in _POW_FORMS:
+            found = form(node, var)
+            if found is not None:
+                return found
+        return None
+    form = OUTER_FORMS.get(type(node))
+    return form(node, var) if form else None
+
+
+class Derivator:
+    """One derivation: its variable, its memo of steps, and its layer names u1, u2, …"""
+
+    def __init__(self, variable: str, reserved: frozenset[str] = frozenset()) -> None:
+        self.variable = variable
+        self.var = Symbol(variable)
+        self.memo: dict[Expr, Step] = {}
+        self.layers: dict[Expr, str] = {}
+        self._reserved = set(reserved) | {variable}
+        self._next_layer = 1
+
+    # ── driving ──────────────────────────────────────────────────────────────
+    def derive(self, root: Expr) -> Step:
+        """The step for d/dx root; children are derived first, iteratively."""
+        if root in self.memo:
+            return self.memo[root]
+        self._name_layers(root)
+        for node in postorder(root):
+            if node not in self.memo:
+                self.memo[node] = self._rule(node)
+        return self.memo[root]
+
+    def _rule(self, node: Expr) -> Step:
+        if not depends_on(node, self.variable):
+            return _constant(node, self.variable)
+        outer = _outer_of(node, self.variable)
+        if outer is not None:
+            if outer.inner is self.var:
+                return outer.make_step(expr=node, variable=self.variable,
+                                       result=outer.derivative(self.var))
+            return self._chain(node, outer)
+        rule = RULES.get(type(node))
+        if rule is None:
+            raise DifferentiationError(f"no rule differentiates {node}")
+        return rule(self, node)
+
+    def _name_layers(self, root: Expr) -> None:
+        """Name every composite's inner function, outermost first (u1 is the outermost)."""
+        seen: set[Expr] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node in seen or node in self.memo or not depends_on(node, self.variable):
+                continue
+            seen.add(node)
+            outer = _outer_of(node, self.variable)
+            if outer is not None and outer.inner is not self.var:
+                self.layer(outer.inner)
+            stack.extend(reversed(node.children))
+
+    def layer(self, inner: Expr) -> str:
+        name = self.layers.get(inner)
+        if name is None:
+            while f"u{self._next_layer}" in self._reserved:
+                self._next_layer += 1
+            name = f"u{self._next_layer}"
+            self._next_layer += 1
+            self.layers[inner] = name
+        return name
+
+    # ── the chain rule: the only place it is applied ─────────────────────────
+    def _chain(self, node: Expr, outer: Outer) -> Step:
+        name = self.layer(outer.inner)
+        u = Symbol(name)
+        f_of_u = outer.build(u)
+        f_prime_u = outer.derivative(u)
+        outer_step = outer.make_step(expr=f_of_u, variable=name, result=f_prime_u)
+        inner_step = self.derive(outer.inner)
+        f_prime_g = substitute(f_prime_u, {u: outer.inner})
+        return ChainStep(expr=node, variable=self.variable,
+                         result=Mul((f_prime_g, inner_step.result)),
+                         substeps=(outer_step, inner_step), layer=name, outer=f_of_u,
+                         inner=outer.inner, outer_derivative=f_prime_u,
+                         outer_at_inner=f_prime_g, inner_derivative=inner_step.result)
+
+
+def _constant(node: Expr, var: str) -> Step:
+    if isinstance(node, Num):
+        kind = "number"
+    elif isinstance(node, Const):
+        kind = "named_constant"
+    elif isinstance(node, Symbol):
+        kind = "symbol"
+    else:
+        kind = "free"
+    return ConstantStep(expr=node, variable=var, result=ZERO, kind=kind)
+
+
+# ── rules by node type ───────────────────────────────────────────────────────
+def _symbol(d: Derivator, node: Symbol) -> Step:
+    return VariableStep(expr=node, variable=d.variable, result=ONE)
+
+
+def _sum(d: Derivator, node: Add) -> Step:
+    steps = tuple(d.memo[t] for t in node.terms)
+    return SumStep(expr=node, variable=d.variable, result=Add(tuple(s.result for s in steps)),
+                   substeps=steps)
+
+
+def _neg(d: Derivator, node: Neg) -> Step:
+    inner = d.memo[node.arg]
+    return ConstantMultipleStep(expr=node, variable=d.variable, result=Neg(inner.result),
+                                substeps=(inner,), constant=Num(-1), operand=node.arg)
+
+
+def _product(d: Derivator, node: Mul) -> Step:
+    var = d.variable
+    constants = tuple(f for f in node.factors if not depends_on(f, var))
+    moving = tuple(f for f in node.factors if depends_on(f, var))
+    if constants:
+        operand = Mul(moving)  # a single factor stays itself
+        inner = d.derive(operand)
+        constant = Mul(constants)
+        return ConstantMultipleStep(expr=node, variable=var,
+                                    result=Mul((constant, inner.result)), substeps=(inner,),
+                                    constant=constant, operand=operand)
+    steps = tuple(d.memo[f] for f in moving)
+    terms = tuple(Mul(tuple(steps[j].result if j == i else f for j, f in enumerate(moving)))
+                  for i in range(len(moving)))
+    return ProductStep(expr=node, variable=var, result=Add(terms), substeps=steps,
+                       factors=moving)
+
+
+def _quotient(d: Derivator, node: Div) -> Step:
+    var = d.variable
+    u, v = node.num, node.den
+    du = d.memo[u]
+    if not depends_on(v, var):
+        return ConstantMultipleStep(expr=node, variable=var, result=Div(du.result, v),
+                                    substeps=(du,), constant=v, operand=u, divides=True)
+    dv = d.memo[v]
+    result = Div(Add((Mul((du.result, v)), Neg(Mul((u, dv.result))))), Pow(v, TWO))
+    return QuotientStep(expr=node, variable=var, result=result, substeps=(du, dv),
+                        numerator=u, denominator=v)
+
+
+def _general_power(d: Derivator, node: Pow) -> Step:
+    u, v = node.base, node.exp
+    log_form = Mul((v, Func("log", (u,))))
+    inner = d.derive(log_form)
+    return LogDiffStep(expr=node, variable=d.variable, result=Mul((node, inner.result)),
+                       substeps=(inner,), base=u, exponent=v, log_form=log_form)
+
+
+def _function(d: Derivator, node: Func) -> Step:
+    """Several arguments move with x: rewrite log with a moving base, else sum the partials."""
+    var = d.variable
+    if node.name == "log":  # log_b(u) = ln u / ln b when the base itself depends on x
+        rewritten = Div(Func("log", (node.args[0],)), Func("log", (node.args[1],)))
+        inner = d.derive(rewritten)
+        return RewriteStep(expr=node, variable=var, result=inner.result, substeps=(inner,),
+                           rewritten=rewritten, reason="change of base: log_b(u) = ln u / ln b")
+    entry = FUNCTIONS[node.name]
+    steps = tuple(d.memo[a] for a in node.args)
+    partials = tuple(p(*node.args) for p in entry.partials)
+    result = Add(tuple(Mul((p, s.result)) for p, s in zip(partials, steps)))
+    return MultiChainStep(expr=node, variable=var, result=result, substeps=steps,
+                          function=node.name, arguments=node.args, partials=partials)
+
+
+RULES: dict[type, Callable[[Derivator, Expr], Step]] = {
+    Symbol: _symbol,      # type: ignore[dict-item]
+    Add: _sum,            # type: ignore[dict-item]
+    Neg: _neg,            # type: ignore[dict-item]
+    Mul: _product,        # type: ignore[dict-item]
+    Div: _quotient,       # type: ignore[dict-item]
+    Pow: _general_power,  # type: ignore[dict-item]
+    Func: _function,      # type: ignore[dict-item]
+}
+
+
+def differentiate(expr: Expr, variable: str) -> Step:
+    """The step tree of d/d(variable) expr, with the raw (unsimplified) result on its root.
+
+        >>> from chainrule.parser import parse
+        >>> str(differentiate(parse("x**3"), "x").result)
+        '3*x**2'
+    """
+    return Derivator(variable, free_symbols(expr)).derive(expr)

@@ -1,0 +1,94 @@
+"""All of chainrule's exceptions. ``ChainruleError`` is the root; catch it to catch them all."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+__all__ = ["ChainruleError", "ParseError", "DifferentiationError", "VerificationError", "UsageError",
+           "UndefinedError"]
+
+
+class ChainruleError(Exception):
+    """Root of every error chainrule raises on purpose."""
+
+
+class ParseError(ChainruleError, ValueError):
+    """Text that is not an expression chainrule understands.
+
+    Carries the text, the 0-based ``position`` of the mistake, what was ``expected`` there
+    and an optional ``hint``; ``context()`` is the text with a caret line under the mistake.
+
+        >>> import chainrule
+        >>> try:
+        ...     chainrule.parse("sin(x")
+        ... except chainrule.ParseError as err:
+        ...     print(err.context())
+        sin(x
+             ^
+    """
+
+    def __init__(self, message: str, text: str = "", position: int = 0, *,
+                 expected: Sequence[str] = (), hint: str = "", length: int = 1) -> None:
+        self.message = message
+        self.text = text
+        self.position = max(0, min(position, len(text)))
+        self.expected = tuple(expected)
+        self.hint = hint
+        self.length = max(1, length)
+        super().__init__(self._full())
+
+    @property
+    def column(self) -> int:
+        """1-based column, for people."""
+        return self.position + 1
+
+    def context(self, width: int = 76) -> str:
+        """The text (windowed around the mistake if long) and a caret line under it."""
+        text, pos = self.text, self.position
+        start = 0
+        if len(text) > width:
+            start = max(0, min(pos - width // 2, len(text) - width))
+        shown = text[start:start + width].replace("\n", " ").replace("\t", " ")
+        prefix = "…" if start > 0 else ""
+        suffix = "…" if start + width < len(text) else ""
+        caret = " " * (len(prefix) + pos - start) + "^" * min(self.length, max(1, width - (pos - start)))
+        return f"{prefix}{shown}{suffix}\n{caret}"
+
+    def _full(self) -> str:
+        parts = [f"{self.message} (at column {self.column})"]
+        if self.expected:
+            parts.append("expected " + _join_or(self.expected))
+        text = "; ".join(parts)
+        if self.hint:
+            text += f"\nhint: {self.hint}"
+        return text
+
+
+def _join_or(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+class DifferentiationError(ChainruleError):
+    """An expression the engine cannot differentiate (for example, a variable that is not a symbol)."""
+
+
+class UndefinedError(ChainruleError, ValueError):
+    """A value that does not exist, such as a derivative at a point where it is undefined."""
+
+
+class VerificationError(ChainruleError):
+    """Our derivative disagrees with SymPy's: never shown as an answer."""
+
+    def __init__(self, message: str, *, point: dict[str, float] | None = None,
+                 ours: float | None = None, theirs: float | None = None) -> None:
+        self.point = point
+        self.ours = ours
+        self.theirs = theirs
+        super().__init__(message)
+
+
+class UsageError(ChainruleError, ValueError):
+    """A request that cannot be carried out as asked (ambiguous variable, unknown option)."""

@@ -1,0 +1,89 @@
+"""Numeric evaluation of expressions with floats, without recursion and without SymPy.
+
+    >>> from chainrule.parser import parse
+    >>> evaluate(parse("x**2 + 1"), {"x": 3})
+    10.0
+
+A value that does not exist as a real number (log of a negative, division by zero, a
+point outside a function's domain when ``strict``) raises :class:`UndefinedError`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping
+
+from chainrule.errors import UndefinedError
+from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
+from chainrule.functions import FUNCTIONS
+
+__all__ = ["evaluate", "AbstractImpl"]
+
+# An abstract function f is evaluated through a concrete stand-in: order ↦ callable.
+AbstractImpl = Mapping[str, Callable[[int, float], float]]
+
+
+def _pow(b: float, e: float) -> float:
+    if b == 0 and e < 0:
+        raise ZeroDivisionError
+    if b < 0 and not float(e).is_integer():
+        raise ValueError("negative base with a non-integer exponent")
+    return math.pow(b, e)
+
+
+def _prod(values: list[float]) -> float:
+    out = 1.0
+    for v in values:
+        out *= v
+    return out
+
+
+def _func(node: Func, kids: list[float], ctx: _Context) -> float:
+    entry = FUNCTIONS[node.name]
+    if entry.abstract:
+        if ctx.abstract is None or node.name not in ctx.abstract:
+            raise UndefinedError(f"{node.name} is an abstract function: it has no value")
+        return ctx.abstract[node.name](node.order, kids[0])
+    if ctx.strict and not entry.domain(*kids):
+        raise UndefinedError(f"{entry.display} is not differentiable at {kids[0]:g}")
+    return entry.numeric(*kids)
+
+
+class _Context:
+    def __init__(self, point: Mapping[str, float], strict: bool,
+                 abstract: AbstractImpl | None) -> None:
+        self.point, self.strict, self.abstract = point, strict, abstract
+
+
+_EVAL: dict[type, Callable[..., float]] = {
+    Num: lambda n, k, c: float(n.value),
+    Symbol: lambda n, k, c: float(c.point[n.name]),
+    Const: lambda n, k, c: math.pi if n.name == "pi" else math.e,
+    Add: lambda n, k, c: math.fsum(k),
+    Neg: lambda n, k, c: -k[0],
+    Mul: lambda n, k, c: _prod(k),
+    Div: lambda n, k, c: k[0] / k[1],
+    Pow: lambda n, k, c: _pow(k[0], k[1]),
+    Func: _func,
+}
+
+
+def evaluate(expr: Expr, point: Mapping[str, float], *, strict: bool = False,
+             abstract: AbstractImpl | None = None) -> float:
+    """The real value of ``expr`` at ``point``. ``strict`` also enforces each function's domain
+    (the open set where its derivative exists), as verification needs."""
+    ctx = _Context(point, strict, abstract)
+    memo: dict[Expr, float] = {}
+    try:
+        for node in postorder(expr):
+            value = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
+            if isinstance(value, complex) or math.isnan(value) or math.isinf(value):
+                raise ValueError("not a finite real number")
+            memo[node] = value
+    except UndefinedError:
+        raise
+    except KeyError as err:
+        raise UndefinedError(f"no value given for {err.args[0]}") from None
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+        raise UndefinedError(f"undefined at {dict(point)}: {err}") from None
+    return memo[expr]

@@ -1,0 +1,424 @@
+"""The expression tree: immutable, hash-consed nodes that keep the form the user wrote.
+
+Every node is a frozen dataclass. Construction goes through an intern table, so two
+structurally equal expressions are the *same* object: equality and hashing are O(1)
+identity operations, equal subexpressions share one node, and memoising work per node
+(differentiation, printing, conversion) is a dictionary lookup.
+
+    >>> from chainrule.expr import Symbol, Num, Pow
+    >>> Pow(Symbol("x"), Num(2)) is Pow(Symbol("x"), Num(2))
+    True
+
+No algorithm over these trees may recurse: trees 10 000 levels deep are normal input.
+Use :func:`postorder` to visit children before parents.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable, Iterator, TypeVar
+
+__all__ = [
+    "Expr", "Num", "Symbol", "Const", "Add", "Neg", "Mul", "Div", "Pow", "Func",
+    "postorder", "free_symbols", "depends_on", "substitute", "node_count", "depth",
+    "ZERO", "ONE", "TWO", "NEG_ONE", "num",
+]
+
+_WEAKREF = {"weakref_slot": True} if sys.version_info >= (3, 11) else {}
+_INTERN: Any = weakref.WeakValueDictionary() if _WEAKREF else {}
+_INTERN_LOCK = threading.Lock()
+
+
+class _Interned(type):
+    """Metaclass that returns the existing node for structurally equal arguments."""
+
+    def __call__(cls, *args: Any) -> Any:
+        args = cls._normalise(*args)  # type: ignore[attr-defined]
+        if not isinstance(args, tuple):  # the normaliser returned a finished node
+            return args
+        key = (cls, *args)
+        node = _INTERN.get(key)
+        if node is None:
+            node = super().__call__(*args)
+            with _INTERN_LOCK:
+                node = _INTERN.setdefault(key, node)
+        return node
+
+
+_DC = dict(frozen=True, slots=True, eq=False, repr=False, **_WEAKREF)
+
+
+class Expr(metaclass=_Interned):
+    """Base class of all expression nodes. Children are in ``children``."""
+
+    __slots__ = () if _WEAKREF else ("__weakref__",)
+
+    @classmethod
+    def _normalise(cls, *args: Any) -> Any:
+        return args
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return ()
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        """The same kind of node with new children."""
+        return self
+
+    def __reduce__(self) -> Any:
+        return (type(self), self._args())
+
+    def _args(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        from chainrule.printing import to_python
+        return to_python(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def _repr_latex_(self) -> str:
+        from chainrule.printing import to_latex
+        return f"${to_latex(self)}$"
+
+    def pretty(self) -> str:
+        """Unicode math: ``2x·cos(x²)``."""
+        from chainrule.printing import to_unicode
+        return to_unicode(self)
+
+    def latex(self) -> str:
+        from chainrule.printing import to_latex
+        return to_latex(self)
+
+    def to_sympy(self) -> Any:
+        from chainrule.sympy_bridge import to_sympy
+        return to_sympy(self)
+
+    @property
+    def free_symbols(self) -> frozenset[str]:
+        return free_symbols(self)
+
+    # Operators make the API pleasant: ``x**2 + sin(x)`` built in Python.
+    def __add__(self, other: Any) -> Expr:
+        return Add((self, _coerce(other)))
+
+    def __radd__(self, other: Any) -> Expr:
+        return Add((_coerce(other), self))
+
+    def __sub__(self, other: Any) -> Expr:
+        return Add((self, Neg(_coerce(other))))
+
+    def __rsub__(self, other: Any) -> Expr:
+        return Add((_coerce(other), Neg(self)))
+
+    def __mul__(self, other: Any) -> Expr:
+        return Mul((self, _coerce(other)))
+
+    def __rmul__(self, other: Any) -> Expr:
+        return Mul((_coerce(other), self))
+
+    def __truediv__(self, other: Any) -> Expr:
+        return Div(self, _coerce(other))
+
+    def __rtruediv__(self, other: Any) -> Expr:
+        return Div(_coerce(other), self)
+
+    def __pow__(self, other: Any) -> Expr:
+        return Pow(self, _coerce(other))
+
+    def __rpow__(self, other: Any) -> Expr:
+        return Pow(_coerce(other), self)
+
+    def __neg__(self) -> Expr:
+        return Neg(self)
+
+
+def _coerce(value: Any) -> Expr:
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return Num(value)
+    raise TypeError(f"cannot combine an expression with {type(value).__name__}")
+
+
+@dataclass(**_DC)
+class Num(Expr):
+    """An exact rational number. Negative values are allowed; ``Neg(Num(2))`` is ``Num(-2)``."""
+
+    value: Fraction
+
+    @classmethod
+    def _normalise(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+            raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
+        return (Fraction(value),)
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.value,)
+
+
+@dataclass(**_DC)
+class Symbol(Expr):
+    """A variable or parameter, such as ``x``, ``w1`` or ``theta``."""
+
+    name: str
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.name,)
+
+
+@dataclass(**_DC)
+class Const(Expr):
+    """A named mathematical constant: ``pi`` or ``e``."""
+
+    name: str
+
+    @classmethod
+    def _normalise(cls, name: str) -> Any:
+        if name not in ("pi", "e"):
+            raise ValueError(f"unknown constant {name!r}")
+        return (name,)
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.name,)
+
+
+@dataclass(**_DC)
+class Add(Expr):
+    """A sum of two or more terms; ``x - y`` is ``Add((x, Neg(y)))``."""
+
+    terms: tuple[Expr, ...]
+
+    @classmethod
+    def _normalise(cls, terms: Any) -> Any:
+        terms = tuple(terms)
+        if len(terms) < 2:
+            if len(terms) == 1:
+                return terms[0]
+            return ZERO
+        return (terms,)
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return self.terms
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        return Add(children)
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.terms,)
+
+
+@dataclass(**_DC)
+class Neg(Expr):
+    """Unary minus."""
+
+    arg: Expr
+
+    @classmethod
+    def _normalise(cls, arg: Expr) -> Any:
+        if isinstance(arg, Num):
+            return Num(-arg.value)
+        return (arg,)
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.arg,)
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        return Neg(children[0])
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.arg,)
+
+
+@dataclass(**_DC)
+class Mul(Expr):
+    """A product of two or more factors."""
+
+    factors: tuple[Expr, ...]
+
+    @classmethod
+    def _normalise(cls, factors: Any) -> Any:
+        factors = tuple(factors)
+        if len(factors) < 2:
+            if len(factors) == 1:
+                return factors[0]
+            return ONE
+        return (factors,)
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return self.factors
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        return Mul(children)
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.factors,)
+
+
+@dataclass(**_DC)
+class Div(Expr):
+    """A quotient ``num / den``, kept as written."""
+
+    num: Expr
+    den: Expr
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.num, self.den)
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        return Div(children[0], children[1])
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.num, self.den)
+
+
+@dataclass(**_DC)
+class Pow(Expr):
+    """``base ** exp``."""
+
+    base: Expr
+    exp: Expr
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return (self.base, self.exp)
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        return Pow(children[0], children[1])
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.base, self.exp)
+
+
+@dataclass(**_DC)
+class Func(Expr):
+    """A function from the function table applied to its arguments.
+
+    ``order`` counts derivatives of an abstract function: ``Func("f", (u,), 1)`` is f′(u).
+    """
+
+    name: str
+    args: tuple[Expr, ...]
+    order: int = 0
+
+    @classmethod
+    def _normalise(cls, name: str, args: Any, order: int = 0) -> Any:
+        from chainrule.functions import FUNCTIONS
+        entry = FUNCTIONS.get(name)
+        if entry is None:
+            raise ValueError(f"unknown function {name!r}")
+        args = tuple(args)
+        if len(args) not in entry.arities:
+            raise ValueError(f"{name} takes {entry.arity_text}, not {len(args)}")
+        if order and not entry.abstract:
+            raise ValueError(f"only abstract functions carry a derivative order, not {name}")
+        return (name, args, order)
+
+    @property
+    def children(self) -> tuple[Expr, ...]:
+        return self.args
+
+    def rebuild(self, children: tuple[Expr, ...]) -> Expr:
+        return Func(self.name, children, self.order)
+
+    def _args(self) -> tuple[Any, ...]:
+        return (self.name, self.args, self.order)
+
+
+ZERO = Num(0)
+ONE = Num(1)
+TWO = Num(2)
+NEG_ONE = Num(-1)
+
+
+def num(value: int | Fraction) -> Num:
+    return Num(value)
+
+
+def postorder(root: Expr) -> Iterator[Expr]:
+    """Each distinct node once, children before parents, without recursion."""
+    seen: set[int] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            yield node
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for child in reversed(node.children):
+            if id(child) not in seen:
+                stack.append((child, False))
+
+
+T = TypeVar("T")
+
+
+def fold(root: Expr, combine: Callable[[Expr, list[T]], T], memo: dict[Expr, T] | None = None) -> T:
+    """Bottom-up evaluation of ``combine(node, child_values)`` over the DAG, memoised per node."""
+    memo = {} if memo is None else memo
+    for node in postorder(root):
+        if node not in memo:
+            memo[node] = combine(node, [memo[c] for c in node.children])
+    return memo[root]
+
+
+_FREE: Any = weakref.WeakKeyDictionary() if _WEAKREF else {}
+
+
+def free_symbols(expr: Expr) -> frozenset[str]:
+    """Names of the symbols in ``expr`` (constants ``pi`` and ``e`` are not symbols)."""
+    cached = _FREE.get(expr)
+    if cached is not None:
+        return cached
+    for node in postorder(expr):
+        if node in _FREE:
+            continue
+        if isinstance(node, Symbol):
+            value = frozenset((node.name,))
+        elif not node.children:
+            value = frozenset()
+        else:
+            kids = [_FREE[c] for c in node.children]
+            value = kids[0].union(*kids[1:]) if len(kids) > 1 else kids[0]
+        _FREE[node] = value
+    return _FREE[expr]
+
+
+def depends_on(expr: Expr, var: str) -> bool:
+    return var in free_symbols(expr)
+
+
+def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
+    """Replace whole subexpressions (keys) by values, bottom-up, sharing preserved."""
+    memo: dict[Expr, Expr] = {}
+    for node in postorder(expr):
+        if node in mapping:
+            memo[node] = mapping[node]
+        elif node.children:
+            kids = tuple(memo[c] for c in node.children)
+            memo[node] = node if kids == node.children and all(
+                a is b for a, b in zip(kids, node.children)) else node.rebuild(kids)
+        else:
+            memo[node] = node
+    return memo[expr]
+
+
+def node_count(expr: Expr) -> int:
+    """Distinct nodes in the DAG."""
+    return sum(1 for _ in postorder(expr))
+
+
+def depth(expr: Expr) -> int:
+    return fold(expr, lambda n, kids: 1 + max(kids, default=0))

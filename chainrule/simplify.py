@@ -1,0 +1,284 @@
+"""Simplification: ``none`` keeps the raw product the rules give, ``light`` makes it look
+like a textbook answer, ``full`` hands it to SymPy's ``simplify`` within a time budget.
+
+``light`` is ours and deliberately modest: it flattens sums and products, folds numbers,
+drops ·1, +0 and ^1, collects equal terms and equal bases, moves negative powers and
+quotients into one fraction, pulls the sign to the front, and orders factors coefficient
+first, then symbols, then larger factors — ``cos(x**2)*(2*x**1)`` becomes
+``2*x*cos(x**2)``. It never changes the value of an expression where it is defined.
+
+    >>> from chainrule.parser import parse
+    >>> str(light(parse("cos(x**2)*(2*x**1)")))
+    '2*x*cos(x**2)'
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Literal
+
+from chainrule.expr import (ONE, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
+                            free_symbols, postorder)
+
+__all__ = ["SimplifyMode", "light", "simplify", "MODES"]
+
+SimplifyMode = Literal["none", "light", "full"]
+MODES: tuple[str, ...] = ("none", "light", "full")
+
+_MAX_FOLD_BITS = 256  # powers of numbers are folded only while the result stays small
+
+
+def _fold_power(base: Fraction, exp: Fraction) -> Fraction | None:
+    if exp.denominator != 1 or (base == 0 and exp < 0):
+        return None
+    n = exp.numerator
+    bits = max(abs(base.numerator).bit_length(), abs(base.denominator).bit_length())
+    if bits * abs(n) > _MAX_FOLD_BITS:
+        return None
+    return base ** n
+
+
+class _Light:
+    def __init__(self) -> None:
+        self.memo: dict[Expr, Expr] = {}
+        self.sizes: dict[Expr, int] = {}
+
+    def run(self, root: Expr) -> Expr:
+        memo = self.memo
+        for node in postorder(root):
+            if node in memo:
+                continue
+            kids = tuple(memo[c] for c in node.children)
+            handler = _HANDLERS.get(type(node))
+            memo[node] = handler(self, node, kids) if handler else node
+        return memo[root]
+
+    def size(self, e: Expr) -> int:
+        known = self.sizes.get(e)
+        if known is None:
+            for node in postorder(e):
+                if node not in self.sizes:
+                    self.sizes[node] = 1 + sum(self.sizes[c] for c in node.children)
+            known = self.sizes[e]
+        return known
+
+    # ── products ─────────────────────────────────────────────────────────────
+    def collect(self, e: Expr, coeff: Fraction, num: list[Expr], den: list[Expr],
+                invert: bool = False) -> Fraction:
+        """Split a simplified expression into coefficient, numerator and denominator factors."""
+        work = [(e, invert)]
+        while work:
+            node, inv = work.pop(0)
+            if isinstance(node, Num):
+                if node.value == 0 and inv:
+                    (den if inv else num).append(node)
+                    continue
+                coeff = coeff / node.value if inv else coeff * node.value
+            elif isinstance(node, Neg):
+                coeff = -coeff
+                work.insert(0, (node.arg, inv))
+            elif isinstance(node, Mul):
+                work[0:0] = [(f, inv) for f in node.factors]
+            elif isinstance(node, Div):
+                work[0:0] = [(node.num, inv), (node.den, not inv)]
+            elif (isinstance(node, Pow) and isinstance(node.exp, Num) and node.exp.value < 0):
+                flipped = Pow(node.base, Num(-node.exp.value)) if node.exp.value != -1 else node.base
+                (num if inv else den).append(flipped)
+            else:
+                (den if inv else num).append(node)
+        return coeff
+
+    def product(self, coeff: Fraction, num: list[Expr], den: list[Expr]) -> Expr:
+        if coeff == 0 and not any(isinstance(d, Num) and d.value == 0 for d in den):
+            return ZERO
+        num, den = self.combine_bases(num, den)
+        sign = coeff < 0
+        coeff = abs(coeff)
+        top = self.ordered(num)
+        bottom = self.ordered(den)
+        if coeff.numerator != 1 or not top:
+            top.insert(0, Num(coeff.numerator))
+        if coeff.denominator != 1:
+            bottom.insert(0, Num(coeff.denominator))
+        out = Mul(tuple(top))
+        if bottom:
+            out = Div(out, Mul(tuple(bottom)))
+        return Neg(out) if sign else out
+
+    def combine_bases(self, num: list[Expr], den: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+        """x·x → x², x³/x → x²: numeric exponents of equal bases add up."""
+        powers: dict[Expr, Fraction] = {}
+        order: list[Expr] = []
+        others_num: list[Expr] = []
+        others_den: list[Expr] = []
+        for factors, sign, others in ((num, 1, others_num), (den, -1, others_den)):
+            for f in factors:
+                base, exp = (f.base, f.exp.value) if (
+                    isinstance(f, Pow) and isinstance(f.exp, Num)) else (f, Fraction(1))
+                if isinstance(base, Num):
+                    others.append(f)
+                    continue
+                if base not in powers:
+                    order.append(base)
+                    powers[base] = Fraction(0)
+                powers[base] += sign * exp
+        new_num, new_den = list(others_num), list(others_den)
+        for base in order:
+            exp = powers[base]
+            if exp == 0:
+                continue
+            target = new_num if exp > 0 else new_den
+            exp = abs(exp)
+            target.append(base if exp == 1 else Pow(base, Num(exp)))
+        return new_num, new_den
+
+    def ordered(self, factors: list[Expr]) -> list[Expr]:
+        def key(f: Expr) -> tuple[int, int]:
+            if isinstance(f, Num):
+                return (0, 0)
+            core = f.base if isinstance(f, Pow) and isinstance(f.exp, Num) else f
+            if isinstance(core, (Symbol, Const)):
+                return (1, 0)
+            if not free_symbols(f):  # ln 2 in 2ˣ·ln 2 reads last, as in textbooks
+                return (3, self.size(f))
+            return (2, self.size(f))
+        return sorted(factors, key=key)
+
+    def split(self, e: Expr) -> tuple[Fraction, Expr]:
+        """coefficient · rest, with rest free of a numeric factor (ONE for a number)."""
+        num: list[Expr] = []
+        den: list[Expr] = []
+        coeff = self.collect(e, Fraction(1), num, den)
+        if not num and not den:
+            return coeff, ONE
+        return coeff, self.product(Fraction(1), num, den)
+
+
+def _mul(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
+    num: list[Expr] = []
+    den: list[Expr] = []
+    coeff = s.collect(node.rebuild(kids), Fraction(1), num, den)
+    return s.product(coeff, num, den)
+
+
+def _neg(s: _Light, node: Neg, kids: tuple[Expr, ...]) -> Expr:
+    (arg,) = kids
+    if isinstance(arg, Add):
+        return Neg(arg)
+    return _mul(s, node, kids)
+
+
+def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
+    flat: list[Expr] = []
+    for k in kids:
+        if isinstance(k, Add):
+            flat.extend(k.terms)
+        elif isinstance(k, Neg) and isinstance(k.arg, Add):
+            flat.extend(Neg(t) for t in k.arg.terms)
+        else:
+            flat.append(k)
+    constant = Fraction(0)
+    coeffs: dict[Expr, Fraction] = {}
+    order: list[Expr | None] = []  # None marks where the numbers were written
+    for term in flat:
+        if isinstance(term, Neg) and isinstance(term.arg, Add):
+            c, rest = Fraction(1), term
+        else:
+            c, rest = s.split(term)
+        if rest is ONE:
+            constant += c
+            if None not in order:
+                order.append(None)
+            continue
+        if rest not in coeffs:
+            coeffs[rest] = Fraction(0)
+            order.append(rest)
+        coeffs[rest] += c
+    terms: list[Expr] = []
+    for rest in order:
+        if rest is None:
+            if constant != 0:
+                terms.append(Num(constant))
+            continue
+        c = coeffs[rest]
+        if c == 0:
+            continue
+        num: list[Expr] = []
+        den: list[Expr] = []
+        c = s.collect(rest, c, num, den)
+        terms.append(s.product(c, num, den))
+    if not terms:
+        return ZERO
+    if len(terms) > 1 and isinstance(terms[0], Num) and terms[0].value < 0:
+        terms.append(terms.pop(0))  # "-1 + x" reads better as "x - 1"
+    return Add(tuple(terms))
+
+
+def _div(s: _Light, node: Div, kids: tuple[Expr, ...]) -> Expr:
+    num_e, den_e = kids
+    if isinstance(den_e, Num) and den_e.value == 0:
+        return Div(num_e, den_e)
+    return _mul(s, node, kids)
+
+
+def _pow(s: _Light, node: Pow, kids: tuple[Expr, ...]) -> Expr:
+    base, exp = kids
+    if isinstance(exp, Num):
+        if exp.value == 1:
+            return base
+        if exp.value == 0:
+            return ONE
+        if isinstance(base, Num):
+            folded = _fold_power(base.value, exp.value)
+            if folded is not None:
+                return Num(folded)
+        if isinstance(base, Pow) and isinstance(base.exp, Num) and exp.value.denominator == 1:
+            return _pow(s, node, (base.base, Num(base.exp.value * exp.value)))
+        if exp.value < 0:
+            flipped = base if exp.value == -1 else Pow(base, Num(-exp.value))
+            return s.product(Fraction(1), [], [flipped])
+    if isinstance(base, Num) and base.value == 1:
+        return ONE
+    return Pow(base, exp)
+
+
+_FUNC_FOLDS = {
+    ("log", Const("e")): ONE,
+    ("log", ONE): ZERO,
+    ("exp", ZERO): ONE,
+}
+
+
+def _func(s: _Light, node: Func, kids: tuple[Expr, ...]) -> Expr:
+    if len(kids) == 1:
+        folded = _FUNC_FOLDS.get((node.name, kids[0]))
+        if folded is not None and node.order == 0:
+            return folded
+    return node.rebuild(kids)
+
+
+def _mul_handler(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
+    return _mul(s, node, kids)
+
+
+_HANDLERS = {Mul: _mul_handler, Neg: _neg, Add: _add, Div: _div, Pow: _pow, Func: _func}
+
+
+def light(expr: Expr) -> Expr:
+    """The textbook-looking form of ``expr`` (same value wherever ``expr`` is defined)."""
+    return _Light().run(expr)
+
+
+def simplify(expr: Expr, mode: str = "light", *, budget: float = 5.0) -> Expr:
+    """Simplify per mode: ``none``, ``light`` or ``full`` (SymPy, then our light form)."""
+    if mode == "none":
+        return expr
+    if mode == "light":
+        return light(expr)
+    if mode == "full":
+        from chainrule.sympy_bridge import from_sympy, sympy_simplify, to_sympy
+        simplified = sympy_simplify(to_sympy(expr), budget)
+        if simplified is None:
+            return light(expr)
+        return light(from_sympy(simplified))
+    raise ValueError(f"unknown simplification {mode!r}; choose none, light or full")

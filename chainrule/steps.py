@@ -1,0 +1,277 @@
+"""The step tree: one typed, immutable step per rule application.
+
+Every step records the expression it differentiates, the variable, the result, its
+substeps and — through :attr:`Step.explanation` — the words that justify it. Results are
+stored on the step, so renderers never recompute a derivative.
+
+To add a rule: subclass :class:`Step` with a one-line math docstring, a stable ``rule``
+name, the fields a renderer needs, and an ``explanation``; produce it in
+:mod:`chainrule.differentiate`; give every renderer in :mod:`chainrule.render` a function
+for it (a test checks that each renderer handles each step class).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Iterator
+
+from chainrule.expr import Expr
+
+__all__ = [
+    "Step", "ConstantStep", "VariableStep", "ConstantMultipleStep", "SumStep", "ProductStep",
+    "QuotientStep", "PowerStep", "ExponentialStep", "ReciprocalStep", "FunctionStep",
+    "ChainStep", "MultiChainStep", "LogDiffStep", "RewriteStep", "STEP_CLASSES", "walk",
+]
+
+
+def _u(e: Expr) -> str:
+    return e.pretty()
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class Step:
+    """d/dx expr = result."""
+
+    rule: ClassVar[str] = "step"
+    expr: Expr
+    variable: str
+    result: Expr
+    substeps: tuple[Step, ...] = ()
+
+    # Steps are compared by class and fields but never hashed: trees may be deep.
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def explanation(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(d/d{self.variable} {self.expr} = {self.result})"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class ConstantStep(Step):
+    """d/dx c = 0."""
+
+    rule: ClassVar[str] = "constant"
+    kind: str = "number"   # number | named_constant | symbol | free
+
+    @property
+    def explanation(self) -> str:
+        v = self.variable
+        if self.kind == "symbol":
+            return f"{_u(self.expr)} is held constant: a partial derivative with respect to {v}"
+        if self.kind == "free":
+            return f"{_u(self.expr)} does not depend on {v}, so it is a constant"
+        return "the derivative of a constant is 0"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class VariableStep(Step):
+    """d/dx x = 1."""
+
+    rule: ClassVar[str] = "variable"
+
+    @property
+    def explanation(self) -> str:
+        return f"the derivative of {self.variable} with respect to itself is 1"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class ConstantMultipleStep(Step):
+    """d/dx [c·u] = c·u′ (and d/dx [u/c] = u′/c)."""
+
+    rule: ClassVar[str] = "constant_multiple"
+    constant: Expr
+    operand: Expr
+    divides: bool = False
+
+    @property
+    def explanation(self) -> str:
+        if self.divides:
+            return f"dividing by the constant {_u(self.constant)}: (u/c)′ = u′/c"
+        return "a constant factor stays: (c·u)′ = c·u′"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class SumStep(Step):
+    """d/dx [u ± v ± …] = u′ ± v′ ± …"""
+
+    rule: ClassVar[str] = "sum"
+
+    @property
+    def explanation(self) -> str:
+        return "the derivative of a sum is the sum of the derivatives"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class ProductStep(Step):
+    """d/dx [u·v] = u′·v + u·v′ (one term per factor for longer products)."""
+
+    rule: ClassVar[str] = "product"
+    factors: tuple[Expr, ...]
+
+    @property
+    def explanation(self) -> str:
+        if len(self.factors) == 2:
+            return "product rule: (u·v)′ = u′·v + u·v′"
+        return "product rule: differentiate one factor at a time, keep the others, add"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class QuotientStep(Step):
+    """d/dx [u/v] = (u′·v − u·v′)/v²."""
+
+    rule: ClassVar[str] = "quotient"
+    numerator: Expr
+    denominator: Expr
+
+    @property
+    def explanation(self) -> str:
+        return "quotient rule: (u/v)′ = (u′·v − u·v′)/v²"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class PowerStep(Step):
+    """d/dx xⁿ = n·xⁿ⁻¹ (n constant)."""
+
+    rule: ClassVar[str] = "power"
+    base: Expr
+    exponent: Expr
+
+    @property
+    def explanation(self) -> str:
+        return "power rule: d/dx xⁿ = n·xⁿ⁻¹"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class ExponentialStep(Step):
+    """d/dx aˣ = aˣ·ln a, and d/dx eˣ = eˣ."""
+
+    rule: ClassVar[str] = "exponential"
+    base: Expr
+
+    @property
+    def explanation(self) -> str:
+        from chainrule.expr import Const
+        if self.base is Const("e"):
+            return "eˣ is its own derivative"
+        return "exponential rule: d/dx aˣ = aˣ·ln a"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class ReciprocalStep(Step):
+    """d/dx c/x = −c/x²."""
+
+    rule: ClassVar[str] = "reciprocal"
+    numerator: Expr
+
+    @property
+    def explanation(self) -> str:
+        return "reciprocal rule: d/dx c/x = −c/x²"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class FunctionStep(Step):
+    """d/dx f(x) = f′(x), read from the function table."""
+
+    rule: ClassVar[str] = "function"
+    function: str
+
+    @property
+    def explanation(self) -> str:
+        from chainrule.functions import FUNCTIONS
+        return FUNCTIONS[self.function].explanation
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class ChainStep(Step):
+    """d/dx f(g(x)) = f′(g(x))·g′(x), i.e. dy/du·du/dx with u = g(x).
+
+    ``substeps`` is (outer step: d/du f(u), inner step: d/dx g(x)).
+    """
+
+    rule: ClassVar[str] = "chain"
+    layer: str                 # the fresh name u1, u2, … of the inner function
+    outer: Expr                # f(u) written with the layer symbol
+    inner: Expr                # g(x)
+    outer_derivative: Expr     # f′(u), with the layer symbol
+    outer_at_inner: Expr       # f′(g(x))
+    inner_derivative: Expr     # g′(x)
+
+    @property
+    def outer_step(self) -> Step:
+        return self.substeps[0]
+
+    @property
+    def inner_step(self) -> Step:
+        return self.substeps[1]
+
+    @property
+    def explanation(self) -> str:
+        return "chain rule: (f(g(x)))′ = f′(g(x))·g′(x)"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class MultiChainStep(Step):
+    """d/dx F(a(x), b(x)) = ∂F/∂a·a′ + ∂F/∂b·b′ — the chain rule for several arguments."""
+
+    rule: ClassVar[str] = "multivariable_chain"
+    function: str
+    arguments: tuple[Expr, ...]
+    partials: tuple[Expr, ...]
+
+    @property
+    def explanation(self) -> str:
+        return "chain rule with several inner functions: sum of ∂F/∂(argument)·(argument)′"
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class LogDiffStep(Step):
+    """d/dx u^v = u^v·(v′·ln u + v·u′/u), by logarithmic differentiation.
+
+    ``substeps`` is (the step for d/dx [v·ln u],).
+    """
+
+    rule: ClassVar[str] = "logarithmic"
+    base: Expr
+    exponent: Expr
+    log_form: Expr             # v·ln(u)
+
+    @property
+    def explanation(self) -> str:
+        return ("logarithmic differentiation: y = u^v gives ln y = v·ln u, "
+                "so y′ = y·(v·ln u)′")
+
+
+@dataclass(frozen=True, kw_only=True, eq=True, repr=False)
+class RewriteStep(Step):
+    """d/dx expr = d/dx (an equal form that the rules handle)."""
+
+    rule: ClassVar[str] = "rewrite"
+    rewritten: Expr
+    reason: str
+
+    @property
+    def explanation(self) -> str:
+        return self.reason
+
+
+STEP_CLASSES: tuple[type[Step], ...] = (
+    ConstantStep, VariableStep, ConstantMultipleStep, SumStep, ProductStep, QuotientStep,
+    PowerStep, ExponentialStep, ReciprocalStep, FunctionStep, ChainStep, MultiChainStep,
+    LogDiffStep, RewriteStep,
+)
+
+
+def walk(root: Step) -> Iterator[Step]:
+    """Every step node, parents first, without recursion (shared steps once)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        step = stack.pop()
+        if id(step) in seen:
+            continue
+        seen.add(id(step))
+        yield step
+        stack.extend(reversed(step.substeps))
