@@ -24,7 +24,7 @@ from typing import Any
 from chainrule.errors import ParseError
 from chainrule.expr import Num
 
-__all__ = ["Token", "tokenize", "MAX_DIGITS", "MAX_EXPONENT", "GREEK"]
+__all__ = ["GREEK", "MAX_DIGITS", "MAX_EXPONENT", "Token", "tokenize"]
 
 Token = tuple[str, int, int, Any]
 
@@ -66,7 +66,7 @@ _NUMBER_PARTS = re.compile(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?")
 # Characters that look like ASCII ones but are not (NFKC does not fold these).
 _LOOKALIKES = {
     # Cyrillic
-    "а": "a", "в": "B", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x",
     "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l",
     "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
     "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J",
@@ -234,7 +234,8 @@ def _character_hint(text: str, position: int) -> str:
         if stripped != ch and stripped.isascii() and stripped.isalpha():
             suggestion = stripped
     if suggestion is not None:
-        return f"did you mean '{suggestion}'?"
+        quote = '"' if "'" in suggestion else "'"
+        return f"did you mean {quote}{suggestion}{quote}?"
     name = unicodedata.name(ch, "")
     if name.startswith(("GREEK SMALL LETTER ", "GREEK CAPITAL LETTER ")):
         letter = name.split("LETTER ", 1)[1].split()[0].lower()

@@ -127,7 +127,7 @@ class Derivator:
         if root in self.memo:
             return self.memo[root]
         self._name_layers(root)
-        for node in postorder(root):
+        for node in postorder(root, self.memo):
             if node not in self.memo:
                 self.memo[node] = self._rule(node)
         return self.memo[root]

@@ -24,7 +24,7 @@ class ParseError(ChainruleError, ValueError):
         ... except chainrule.ParseError as err:
         ...     print(err.context())
         sin(x
-             ^
+           ^
     """
 
     def __init__(self, message: str, text: str = "", position: int = 0, *,

@@ -20,7 +20,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Container, Iterator, TypeVar
 
 __all__ = [
     "Expr", "Num", "Symbol", "Const", "Add", "Neg", "Mul", "Div", "Pow", "Func",
@@ -344,8 +344,11 @@ def num(value: int | Fraction) -> Num:
     return Num(value)
 
 
-def postorder(root: Expr) -> Iterator[Expr]:
-    """Each distinct node once, children before parents, without recursion."""
+def postorder(root: Expr, done: Container[Expr] = ()) -> Iterator[Expr]:
+    """Each distinct node once, children before parents, without recursion.
+
+    Nodes in ``done`` (a memo of earlier work) are neither yielded nor descended into.
+    """
     seen: set[int] = set()
     stack: list[tuple[Expr, bool]] = [(root, False)]
     while stack:
@@ -353,7 +356,7 @@ def postorder(root: Expr) -> Iterator[Expr]:
         if expanded:
             yield node
             continue
-        if id(node) in seen:
+        if id(node) in seen or node in done:
             continue
         seen.add(id(node))
         stack.append((node, True))
@@ -368,7 +371,7 @@ T = TypeVar("T")
 def fold(root: Expr, combine: Callable[[Expr, list[T]], T], memo: dict[Expr, T] | None = None) -> T:
     """Bottom-up evaluation of ``combine(node, child_values)`` over the DAG, memoised per node."""
     memo = {} if memo is None else memo
-    for node in postorder(root):
+    for node in postorder(root, memo):
         if node not in memo:
             memo[node] = combine(node, [memo[c] for c in node.children])
     return memo[root]
@@ -382,9 +385,7 @@ def free_symbols(expr: Expr) -> frozenset[str]:
     cached = _FREE.get(expr)
     if cached is not None:
         return cached
-    for node in postorder(expr):
-        if node in _FREE:
-            continue
+    for node in postorder(expr, _FREE):
         if isinstance(node, Symbol):
             value = frozenset((node.name,))
         elif not node.children:

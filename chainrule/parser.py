@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import difflib
 import keyword
-from typing import Any, NoReturn, Sequence
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from chainrule._lexer import Token, tokenize
 from chainrule.errors import ParseError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
-__all__ = ["parse", "MAX_LENGTH", "MAX_NESTING"]
+__all__ = ["MAX_LENGTH", "MAX_NESTING", "parse"]
 
 MAX_LENGTH = 100_000    # characters of input
 MAX_NESTING = 20_000    # open parentheses, calls, pending unary operators and powers
@@ -53,12 +54,16 @@ _PREC_MUL = 30          # * / and implicit multiplication
 _PREC_PREFIX = 40       # unary minus after * / ^ or another unary, and √ ∛: a*-b*c, 2^-x*y
 _PREC_POW = 50          # ^ ** (right-associative); superscripts and calls bind tighter still
 
-# Frames on the operator stack are small lists: [kind, position, payload...].
+# Frames on the operator stack are small lists, [kind, position, payload...]:
+#   [_GROUP, pos]                  [_CALL, pos of '(', pos of name, name as written,
+#   [_ADD, pos, terms, negate next]         FunctionEntry, order, power or None, args]
+#   [_MUL, pos, factors]           [_DIV, pos, numerator]      [_POW, pos, base]
+#   [_NEG, pos]  [_PREFIX_NEG, pos]  [_ROOT, pos, "sqrt" or "cbrt"]
+# The chains (_ADD, _MUL, _DIV) do not deepen the nesting; every other frame counts
+# toward MAX_NESTING.
 _GROUP, _CALL, _ADD, _NEG, _MUL, _DIV, _PREFIX_NEG, _ROOT, _POW = range(9)
 _PREC = (_PREC_GROUP, _PREC_GROUP, _PREC_ADD, _PREC_NEG, _PREC_MUL, _PREC_MUL,
          _PREC_PREFIX, _PREC_PREFIX, _PREC_POW)
-# Chains (+, *, /) do not deepen the nesting; everything else counts toward MAX_NESTING.
-_NESTS = (True, True, False, True, False, False, True, True, True)
 
 _OPERAND = ("a number", "a name", "'('")
 _CONSTANTS = {"pi": Const("pi"), "e": Const("e"), "E": Const("e")}
@@ -483,14 +488,19 @@ class _Parser:
         if (kind == ")" or kind == ",") and prev == ",":
             raise ParseError("missing argument after ','", text, tok[1], expected=_OPERAND,
                              hint="remove the extra comma" if kind == ")" else "")
+        if kind == "," and prev == "(":
+            raise ParseError("missing argument before ','", text, tok[1], expected=_OPERAND)
+        if kind == ")" and not any(frame[0] in (_GROUP, _CALL) for frame in ops):
+            raise ParseError("unmatched ')'", text, tok[1],
+                             hint="remove it, or add the missing '(' before it")
         if kind == "end":
             message = "unexpected end of expression"
         else:
             message = f"unexpected '{self._token_text(tok)}'"
-        if i:
-            hint = f"'{self._token_text(tokens[i - 1])}' needs an operand after it"
-        else:
+        if i == 0 or (prev in ("(", ",") and kind in ("*", "/", "^")):
             hint = f"'{self._token_text(tok)}' needs an operand before it"
+        else:
+            hint = f"'{self._token_text(tokens[i - 1])}' needs an operand after it"
         raise ParseError(message, text, tok[1], expected=_OPERAND, hint=hint,
                          length=tok[2] - tok[1])
 

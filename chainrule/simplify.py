@@ -26,6 +26,11 @@ SimplifyMode = Literal["none", "light", "full"]
 MODES: tuple[str, ...] = ("none", "light", "full")
 
 _MAX_FOLD_BITS = 256  # powers of numbers are folded only while the result stays small
+_FLAT_LIMIT = 48      # nested sums and products longer than this are not flattened further
+
+
+def _width(e: Expr) -> int:
+    return len(e.factors) if isinstance(e, Mul) else 1
 
 
 def _fold_power(base: Fraction, exp: Fraction) -> Fraction | None:
@@ -45,7 +50,7 @@ class _Light:
 
     def run(self, root: Expr) -> Expr:
         memo = self.memo
-        for node in postorder(root):
+        for node in postorder(root, memo):
             if node in memo:
                 continue
             kids = tuple(memo[c] for c in node.children)
@@ -56,7 +61,7 @@ class _Light:
     def size(self, e: Expr) -> int:
         known = self.sizes.get(e)
         if known is None:
-            for node in postorder(e):
+            for node in postorder(e, self.sizes):
                 if node not in self.sizes:
                     self.sizes[node] = 1 + sum(self.sizes[c] for c in node.children)
             known = self.sizes[e]
@@ -65,22 +70,27 @@ class _Light:
     # ── products ─────────────────────────────────────────────────────────────
     def collect(self, e: Expr, coeff: Fraction, num: list[Expr], den: list[Expr],
                 invert: bool = False) -> Fraction:
-        """Split a simplified expression into coefficient, numerator and denominator factors."""
-        work = [(e, invert)]
-        while work:
-            node, inv = work.pop(0)
+        """Split a simplified expression into coefficient, numerator and denominator factors.
+
+        A nested product longer than ``_FLAT_LIMIT`` stays one factor, so simplifying the
+        derivative of a 10 000-deep chain stays linear instead of copying ever-longer lists.
+        """
+        stack = [(e, invert, 0)]
+        while stack:
+            node, inv, level = stack.pop()
             if isinstance(node, Num):
                 if node.value == 0 and inv:
-                    (den if inv else num).append(node)
+                    den.append(node)  # a division by zero stays visible
                     continue
                 coeff = coeff / node.value if inv else coeff * node.value
             elif isinstance(node, Neg):
                 coeff = -coeff
-                work.insert(0, (node.arg, inv))
-            elif isinstance(node, Mul):
-                work[0:0] = [(f, inv) for f in node.factors]
-            elif isinstance(node, Div):
-                work[0:0] = [(node.num, inv), (node.den, not inv)]
+                stack.append((node.arg, inv, level))
+            elif isinstance(node, Mul) and (level == 0 or len(node.factors) <= _FLAT_LIMIT):
+                stack.extend((f, inv, level + 1) for f in reversed(node.factors))
+            elif isinstance(node, Div) and (level == 0 or _width(node.num) <= _FLAT_LIMIT):
+                stack.append((node.den, not inv, level + 1))
+                stack.append((node.num, inv, level + 1))
             elif (isinstance(node, Pow) and isinstance(node.exp, Num) and node.exp.value < 0):
                 flipped = Pow(node.base, Num(-node.exp.value)) if node.exp.value != -1 else node.base
                 (num if inv else den).append(flipped)
@@ -171,9 +181,9 @@ def _neg(s: _Light, node: Neg, kids: tuple[Expr, ...]) -> Expr:
 def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
     flat: list[Expr] = []
     for k in kids:
-        if isinstance(k, Add):
+        if isinstance(k, Add) and len(k.terms) <= _FLAT_LIMIT:
             flat.extend(k.terms)
-        elif isinstance(k, Neg) and isinstance(k.arg, Add):
+        elif isinstance(k, Neg) and isinstance(k.arg, Add) and len(k.arg.terms) <= _FLAT_LIMIT:
             flat.extend(Neg(t) for t in k.arg.terms)
         else:
             flat.append(k)

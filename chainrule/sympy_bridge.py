@@ -70,7 +70,7 @@ _TO: dict[type, Callable[[Expr, list[Any]], Any]] = {
 def to_sympy(expr: Expr, memo: dict[Expr, Any] | None = None) -> Any:
     """The SymPy expression for ``expr`` (built bottom-up, without recursion)."""
     memo = {} if memo is None else memo
-    for node in postorder(expr):
+    for node in postorder(expr, memo):
         if node not in memo:
             memo[node] = _TO[type(node)](node, [memo[c] for c in node.children])
     return memo[expr]
