@@ -11,7 +11,7 @@ place, :mod:`chainrule.differentiate`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from chainrule.expr import ONE, TWO, Add, Div, Expr, Func, Mul, Neg, Num, Pow
@@ -82,10 +82,6 @@ def F(name: str, *args: Expr) -> Expr:
 
 def sq(u: Expr) -> Expr:
     return Pow(u, TWO)
-
-
-def _guard(fn: Callable[..., float]) -> Callable[..., float]:
-    return fn
 
 
 def _recip(fn: Callable[[float], float]) -> Callable[[float], float]:

@@ -151,10 +151,10 @@ def _from_function(e: Any, kids: list[Expr]) -> Expr:
 def _from_derivative(e: Any) -> Expr:
     """Derivative(f(x), x) or Subs(Derivative(f(ξ), ξ), ξ, u): an abstract f′."""
     if isinstance(e, sp.Subs):
-        deriv, (xi,), (point,) = e.args[0], e.args[1], e.args[2]
+        deriv, (point,) = e.args[0], e.args[2]
         inner = from_sympy(point)
     else:
-        deriv, xi, inner = e, None, None
+        deriv, inner = e, None
     fn = deriv.expr
     if fn.func.__name__ not in ("f", "g", "h") or len(fn.args) != 1:
         raise ChainruleError(f"chainrule cannot represent {e}")
@@ -216,17 +216,16 @@ def run_with_budget(fn: Callable[[], Any], budget: float) -> tuple[bool, Any]:
 
     def target() -> None:
         try:
-            box.append((True, fn()))
-        except BaseException as exc:  # noqa: BLE001 — reported to the caller
-            box.append((False, exc))
+            box.append(fn())
+        except BaseException as exc:  # noqa: BLE001 — returned to the caller
+            box.append(exc)
 
     thread = threading.Thread(target=target, daemon=True, name="chainrule-sympy")
     thread.start()
     thread.join(budget)
     if not box:
         return False, None
-    ok, value = box[0]
-    return True, (value if ok else value)
+    return True, box[0]
 
 
 def sympy_simplify(e: Any, budget: float) -> Any | None:

@@ -1,0 +1,106 @@
+"""Run every example in the docs and compare (or, with --update, rewrite) the shown output.
+
+    python docs/update_examples.py            # check: exit 1 and a diff if a page is stale
+    python docs/update_examples.py --update   # regenerate the outputs and the function table
+
+A ``console`` block holds commands after ``$ `` and, below each, the output it prints
+(stdout, then stderr) with ``NO_COLOR=1`` at 80 columns. The function table in
+``functions.md`` is generated from ``chainrule.functions.FUNCTIONS``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+TABLE = re.compile(r"(<!-- function-table:start -->\n).*?(<!-- function-table:end -->)", re.S)
+
+
+def run(command: str) -> str:
+    args = shlex.split(command)
+    if args[0] != "chainrule":
+        raise ValueError(f"docs may only run chainrule commands, not {command!r}")
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    env.pop("FORCE_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "chainrule", *args[1:]], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+    out = done.stdout + done.stderr
+    return "\n".join(line.rstrip() for line in out.rstrip("\n").splitlines())
+
+
+def render_block(body: str) -> str:
+    chunks: list[str] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            command = line[2:]
+            chunks.append(f"$ {command}\n{run(command)}\n")
+    return "\n".join(chunks)
+
+
+def function_table() -> str:
+    from chainrule.expr import Symbol
+    from chainrule.functions import ALIASES, FUNCTIONS
+    u = Symbol("u")
+    rows = ["| function | also written | derivative of the outer function | where it is defined |",
+            "|---|---|---|---|"]
+    for name, entry in FUNCTIONS.items():
+        aliases = ", ".join(f"`{a}`" for a, target in ALIASES.items() if target == name)
+        if entry.abstract:
+            derivative = f"`{name}'(u)` stays symbolic"
+        elif len(entry.arities) == 1 and entry.arities[0] == 2:
+            derivative = entry.explanation
+        else:
+            derivative = f"`{entry.partials[0](u).pretty()}`"
+        call = f"`{name}(u)`" if 1 in entry.arities else f"`{name}(y, x)`"
+        if entry.arities == (1, 2):
+            call += f", `{name}(u, b)`"
+        rows.append(f"| {call} | {aliases} | {derivative} | {entry.domain_note or 'everywhere'} |")
+    return "\n".join(rows) + "\n"
+
+
+def regenerate(text: str) -> str:
+    text = BLOCK.sub(lambda m: "```console\n" + render_block(m.group(1)) + "```", text)
+    return TABLE.sub(lambda m: m.group(1) + function_table() + m.group(2), text)
+
+
+_TIMING = re.compile(r'"seconds": [0-9.e-]+')
+
+
+def same(old: str, new: str) -> bool:
+    """Equal up to measured times, which differ from run to run."""
+    return _TIMING.sub('"seconds": …', old) == _TIMING.sub('"seconds": …', new)
+
+
+def main(argv: list[str]) -> int:
+    update = "--update" in argv
+    stale = 0
+    for page in PAGES:
+        old = page.read_text(encoding="utf-8")
+        new = regenerate(old)
+        if same(old, new):
+            continue
+        if update:
+            page.write_text(new, encoding="utf-8")
+            print(f"updated {page.relative_to(ROOT)}")
+        else:
+            stale += 1
+            sys.stdout.writelines(difflib.unified_diff(
+                old.splitlines(True), new.splitlines(True), str(page.relative_to(ROOT)),
+                "what the commands print now"))
+    if stale:
+        print(f"\n{stale} page(s) out of date: run  python docs/update_examples.py --update")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main(sys.argv[1:]))
