@@ -129,8 +129,12 @@ def _equation(o: Outline, indent: int, label: str, sides: list[str]) -> None:
     """label lhs = a = b = c, broken over lines (= aligned) when it is too wide."""
     sides = [x for i, x in enumerate(sides) if i == 0 or x != sides[i - 1]]
     one = " = ".join(sides)
-    if indent + len(label) + len(one) <= 78 or len(sides) < 3:
+    if indent + len(label) + len(one) <= 78 or len(sides) < 2:
         o.emit(indent, (label, "label"), (one, "math"))
+        return
+    if len(sides) == 2:  # a formula and its tidy form: the tidy form goes below
+        o.emit(indent, (label, "label"), (sides[0], "math"))
+        o.emit(indent + len(label), (f"= {sides[1]}", "math"))
         return
     pad = indent + len(label) + len(sides[0]) + 1
     o.emit(indent, (label, "label"), (f"{sides[0]} = {sides[1]}", "math"))
@@ -262,13 +266,12 @@ def _log_diff(o: Outline, step: LogDiffStep, indent: int, role: str | None, dept
 def _rewrite(o: Outline, step: RewriteStep, indent: int, role: str | None, depth: int) -> None:
     o.emit(indent, (f"{o.m(step.expr)} = {o.m(step.rewritten)}", "math"))
     outline(o, step.substeps[0], indent, depth=depth + 1)
-    o.emit(indent - 2, (f"= {o.m(shown_result(step))}", "math"))
 
 
 def _multi_chain(o: Outline, step: MultiChainStep, indent: int, role: str | None,
                  depth: int) -> None:
     o.emit(indent, (f"{o.m(step.expr)}", "math"), (" has several inner functions: ", "label"),
-           ("sum of ∂F/∂(argument) · (argument)′", "math"), _rule(step.explanation))
+           ("F′ = sum of ∂F/∂(argument) · (argument)′", "math"))
     for i, (arg, partial, s) in enumerate(zip(step.arguments, step.partials, step.substeps), 1):
         o.emit(indent + 2, (f"argument {i}: ", "label"),
                (f"{o.m(arg)}, ∂F/∂(argument {i}) = {o.m(light(partial))}", "math"))
