@@ -26,7 +26,7 @@ SimplifyMode = Literal["none", "light", "full"]
 MODES: tuple[str, ...] = ("none", "light", "full")
 
 _MAX_FOLD_BITS = 256  # powers of numbers are folded only while the result stays small
-_FLAT_LIMIT = 48      # nested sums and products longer than this are not flattened further
+_FLAT_LIMIT = 24      # nested sums and products longer than this are not flattened further
 
 
 def _width(e: Expr) -> int:
@@ -117,22 +117,25 @@ class _Light:
 
     def combine_bases(self, num: list[Expr], den: list[Expr]) -> tuple[list[Expr], list[Expr]]:
         """x·x → x², x³/x → x²: numeric exponents of equal bases add up."""
-        powers: dict[Expr, Fraction] = {}
+        powers: dict[Expr, int | Fraction] = {}
         order: list[Expr] = []
-        others_num: list[Expr] = []
-        others_den: list[Expr] = []
-        for factors, sign, others in ((num, 1, others_num), (den, -1, others_den)):
+        new_num: list[Expr] = []
+        new_den: list[Expr] = []
+        for factors, sign, others in ((num, 1, new_num), (den, -1, new_den)):
             for f in factors:
-                base, exp = (f.base, f.exp.value) if (
-                    isinstance(f, Pow) and isinstance(f.exp, Num)) else (f, Fraction(1))
+                if isinstance(f, Pow) and isinstance(f.exp, Num):
+                    base, value = f.base, f.exp.value
+                    exp: int | Fraction = value.numerator if value.denominator == 1 else value
+                else:
+                    base, exp = f, 1
                 if isinstance(base, Num):
                     others.append(f)
                     continue
-                if base not in powers:
+                if base in powers:
+                    powers[base] += sign * exp
+                else:
                     order.append(base)
-                    powers[base] = Fraction(0)
-                powers[base] += sign * exp
-        new_num, new_den = list(others_num), list(others_den)
+                    powers[base] = sign * exp
         for base in order:
             exp = powers[base]
             if exp == 0:
