@@ -85,7 +85,7 @@ class Derivation:
     def to_sympy(self) -> Any:
         """The result as a SymPy expression."""
         from chainrule.sympy_bridge import to_sympy
-        return to_sympy(self.result)
+        return to_sympy(self.result, real=False)
 
     def to_latex(self) -> str:
         """The derivation as a LaTeX ``align*`` block."""
@@ -138,8 +138,9 @@ def resolve_variable(expr: Expr, var: Any) -> str:
             return symbols[0]
         if not symbols:
             return "x"
-        raise UsageError(f"the expression has several symbols ({', '.join(symbols)}); "
-                         f"say which to differentiate with respect to, e.g. --wrt {symbols[0]}")
+        raise UsageError(f"the expression has several symbols ({', '.join(symbols)}); say which "
+                         f"to differentiate with respect to: --wrt {symbols[0]} on the command "
+                         f"line, diff(expr, \"{symbols[0]}\") in Python")
     if isinstance(var, Symbol):
         return var.name
     name = getattr(var, "name", var) if not isinstance(var, str) else var

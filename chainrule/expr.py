@@ -97,7 +97,7 @@ class Expr(metaclass=_Interned):
 
     def to_sympy(self) -> Any:
         from chainrule.sympy_bridge import to_sympy
-        return to_sympy(self)
+        return to_sympy(self, real=False)
 
     @property
     def free_symbols(self) -> frozenset[str]:

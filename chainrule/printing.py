@@ -299,11 +299,12 @@ class _PythonPrinter(_Printer):
 
 
 # ── Unicode ──────────────────────────────────────────────────────────────────
-# Which neighbours a product writes side by side instead of with "·": 2x, xy, 2(x + 1),
-# x(x + 1), 2√x, 2|x|, (x + 1)(x − 1); but 2·sin(x), w2·x, σ(x)·(1 − σ(x)), 2·3.
+# Which neighbours a product writes side by side instead of with "·": 2x, 2(x + 1), 2√x,
+# 2|x|, x√x, (x + 1)(x − 1); but x·y (xy would read as one symbol named xy), x·(x + 1)
+# (x(…) would read as a call), 2·sin(x), w2·x, σ(x)·(1 − σ(x)), 2·3.
 _UNICODE_JUXTAPOSE: dict[str, frozenset[str]] = {
     _NUM: frozenset({_LETTER, _WORD, _GROUP, _ROOT, _ABS}),
-    _LETTER: frozenset({_LETTER, _GROUP, _ROOT}),
+    _LETTER: frozenset({_ROOT}),
     _GROUP: frozenset({_GROUP}),
 }
 

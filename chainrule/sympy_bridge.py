@@ -43,9 +43,10 @@ def _abstract(name: str, order: int, arg: Any) -> Any:
 def _pow(base: Any, exp: Any) -> Any:
     if base.is_Number and exp.is_Number:
         try:
-            size = abs(float(exp)) * max(1.0, float(abs(base)).bit_length()
-                                         if abs(base) >= 1 else 1.0)
-        except (OverflowError, ValueError, TypeError):
+            # the bits of the numerator or denominator the power would have
+            size = abs(float(exp)) * max(1, int(abs(base.p)).bit_length(),
+                                         int(base.q).bit_length())
+        except (AttributeError, OverflowError, ValueError, TypeError):
             size = float("inf")
         if size > _BIG:
             return sp.Pow(base, exp, evaluate=False)
@@ -67,13 +68,21 @@ _TO: dict[type, Callable[[Expr, list[Any]], Any]] = {
 }
 
 
-def to_sympy(expr: Expr, memo: dict[Expr, Any] | None = None) -> Any:
-    """The SymPy expression for ``expr`` (built bottom-up, without recursion)."""
+def to_sympy(expr: Expr, memo: dict[Expr, Any] | None = None, *, real: bool = True) -> Any:
+    """The SymPy expression for ``expr`` (built bottom-up, without recursion).
+
+    Internally symbols are real (so |x|′ is sign(x)); ``real=False`` gives plain
+    ``sympy.Symbol(name)`` symbols, the ones a user's own SymPy code has.
+    """
     memo = {} if memo is None else memo
     for node in postorder(expr, memo):
         if node not in memo:
             memo[node] = _TO[type(node)](node, [memo[c] for c in node.children])
-    return memo[expr]
+    out = memo[expr]
+    if not real:
+        out = out.xreplace({s: sp.Symbol(s.name) for s in out.free_symbols
+                            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)})
+    return out
 
 
 # ── from SymPy ───────────────────────────────────────────────────────────────
