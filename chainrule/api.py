@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 from chainrule.differentiate import differentiate
-from chainrule.errors import UsageError
+from chainrule.errors import ChainruleError, UsageError, VerificationError
 from chainrule.expr import Expr, Symbol, free_symbols
 from chainrule.functions import lookup
 from chainrule.simplify import MODES, simplify as _simplify
@@ -25,6 +25,7 @@ from chainrule.verify import Verification, skipped, verify_derivative
 __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
 
 Detail = Literal["brief", "normal", "full"]
+T = TypeVar("T")
 SCHEMA = "1.0"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -187,12 +188,23 @@ def diff(expr: Any, var: Any = None, *, order: int = 1, simplify: str = "light",
         if verify == "off":
             verification = skipped()
         else:
-            verification = verify_derivative(current, variable, result, what=what)
+            verification = _checked(lambda: verify_derivative(current, variable, result,
+                                                              what=what), what)
             if verify == "steps":
-                _verify_steps(steps)
+                _checked(lambda: _verify_steps(steps), "a step")
         stages.append(Stage(k, current, steps, steps.result, result, verification))
         current = result
     return Derivation(parsed, variable, tuple(stages), simplify, detail, text)
+
+
+def _checked(run: Callable[[], T], what: str) -> T:
+    """Run a verification; an unexpected failure inside it is a failed proof, never a pass."""
+    try:
+        return run()
+    except ChainruleError:
+        raise
+    except Exception as err:  # noqa: BLE001 — SymPy can fail in many ways
+        raise VerificationError(f"{what} could not be checked: {type(err).__name__}: {err}") from err
 
 
 def _verify_steps(root: Step) -> None:

@@ -19,6 +19,7 @@ from typing import Literal
 
 from chainrule.expr import (ONE, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
                             free_symbols, postorder)
+from chainrule.functions import FUNCTIONS
 
 __all__ = ["SimplifyMode", "light", "simplify", "MODES"]
 
@@ -26,7 +27,17 @@ SimplifyMode = Literal["none", "light", "full"]
 MODES: tuple[str, ...] = ("none", "light", "full")
 
 _MAX_FOLD_BITS = 256  # powers of numbers are folded only while the result stays small
+_FUNCTION_RANK = {name: i for i, name in enumerate(FUNCTIONS)}
 _FLAT_LIMIT = 24      # nested sums and products longer than this are not flattened further
+
+
+def _like(rest: Expr) -> object:
+    """Equal for terms that differ only in the order of their factors (sin·cos, cos·sin)."""
+    if isinstance(rest, Mul):
+        return ("mul", tuple(sorted(id(f) for f in rest.factors)))
+    if isinstance(rest, Div):
+        return ("div", _like(rest.num), _like(rest.den))
+    return rest
 
 
 def _width(e: Expr) -> int:
@@ -146,15 +157,16 @@ class _Light:
         return new_num, new_den
 
     def ordered(self, factors: list[Expr]) -> list[Expr]:
-        def key(f: Expr) -> tuple[int, int]:
+        def key(f: Expr) -> tuple[int, ...]:
             if isinstance(f, Num):
-                return (0, 0)
+                return (0, 0, 0)
             core = f.base if isinstance(f, Pow) and isinstance(f.exp, Num) else f
             if isinstance(core, (Symbol, Const)):
-                return (1, 0)
+                return (1, 0, 0)
+            rank = _FUNCTION_RANK.get(core.name, 0) if isinstance(core, Func) else 0
             if not free_symbols(f):  # ln 2 in 2ˣ·ln 2 reads last, as in textbooks
-                return (3, self.size(f))
-            return (2, self.size(f))
+                return (3, self.size(f), rank)
+            return (2, self.size(f), rank)  # equal sizes: table order, so sin·cos
         return sorted(factors, key=key)
 
     def split(self, e: Expr) -> tuple[Fraction, Expr]:
@@ -191,8 +203,9 @@ def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
         else:
             flat.append(k)
     constant = Fraction(0)
-    coeffs: dict[Expr, Fraction] = {}
-    order: list[Expr | None] = []  # None marks where the numbers were written
+    coeffs: dict[object, Fraction] = {}
+    first: dict[object, Expr] = {}
+    order: list[object] = []  # None marks where the numbers were written
     for term in flat:
         if isinstance(term, Neg) and isinstance(term.arg, Add):
             c, rest = Fraction(1), term
@@ -203,17 +216,19 @@ def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
             if None not in order:
                 order.append(None)
             continue
-        if rest not in coeffs:
-            coeffs[rest] = Fraction(0)
-            order.append(rest)
-        coeffs[rest] += c
+        key = _like(rest)
+        if key not in coeffs:
+            coeffs[key] = Fraction(0)
+            first[key] = rest
+            order.append(key)
+        coeffs[key] += c
     terms: list[Expr] = []
-    for rest in order:
-        if rest is None:
+    for key in order:
+        if key is None:
             if constant != 0:
                 terms.append(Num(constant))
             continue
-        c = coeffs[rest]
+        c, rest = coeffs[key], first[key]
         if c == 0:
             continue
         num: list[Expr] = []

@@ -60,24 +60,29 @@ _TO: dict[type, Callable[[Expr, list[Any]], Any]] = {
     Add: lambda n, k: sp.Add(*k),
     Neg: lambda n, k: -k[0],
     Mul: lambda n, k: sp.Mul(*k),
-    Div: lambda n, k: k[0] / k[1] if k[1] != 0 else sp.Mul(k[0], sp.Pow(k[1], -1, evaluate=False),
-                                                           evaluate=False),
+    Div: lambda n, k: k[0] / k[1],
     Pow: lambda n, k: _pow(k[0], k[1]),
     Func: lambda n, k: (_abstract(n.name, n.order, k[0]) if FUNCTIONS[n.name].abstract  # type: ignore[attr-defined]
                         else FUNCTIONS[n.name].sympy(sp, *k)),  # type: ignore[attr-defined]
 }
 
 
-def to_sympy(expr: Expr, memo: dict[Expr, Any] | None = None, *, real: bool = True) -> Any:
+def to_sympy(expr: Expr, memo: dict[Expr, Any] | None = None, *, real: bool = True,
+             abstract: dict[str, Callable[[int, Any], Any]] | None = None) -> Any:
     """The SymPy expression for ``expr`` (built bottom-up, without recursion).
 
     Internally symbols are real (so |x|′ is sign(x)); ``real=False`` gives plain
-    ``sympy.Symbol(name)`` symbols, the ones a user's own SymPy code has.
+    ``sympy.Symbol(name)`` symbols, the ones a user's own SymPy code has. ``abstract``
+    replaces f, g, h (and their derivatives f′, f″, …) by concrete functions.
     """
     memo = {} if memo is None else memo
     for node in postorder(expr, memo):
         if node not in memo:
-            memo[node] = _TO[type(node)](node, [memo[c] for c in node.children])
+            kids = [memo[c] for c in node.children]
+            if abstract and isinstance(node, Func) and node.name in abstract:
+                memo[node] = abstract[node.name](node.order, kids[0])
+            else:
+                memo[node] = _TO[type(node)](node, kids)
     out = memo[expr]
     if not real:
         out = out.xreplace({s: sp.Symbol(s.name) for s in out.free_symbols
