@@ -135,6 +135,9 @@ class Derivator:
     def _rule(self, node: Expr) -> Step:
         if not depends_on(node, self.variable):
             return _constant(node, self.variable)
+        if isinstance(node, Pow) and (node.exp is ZERO or node.base is ZERO):
+            # u⁰ = 1 and 0ᵘ = 0 wherever they are defined: constants, whatever u is
+            return ConstantStep(expr=node, variable=self.variable, result=ZERO, kind="zero_power")
         outer = _outer_of(node, self.variable)
         if outer is not None:
             if outer.inner is self.var:

@@ -179,6 +179,14 @@ class _Light:
         return coeff, self.product(Fraction(1), num, den)
 
 
+def _canon(s: _Light, e: Expr) -> Expr:
+    """The canonical product form of an expression whose parts are already simplified."""
+    num: list[Expr] = []
+    den: list[Expr] = []
+    coeff = s.collect(e, Fraction(1), num, den)
+    return s.product(coeff, num, den)
+
+
 def _mul(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
     num: list[Expr] = []
     den: list[Expr] = []
@@ -260,11 +268,18 @@ def _pow(s: _Light, node: Pow, kids: tuple[Expr, ...]) -> Expr:
             folded = _fold_power(base.value, exp.value)
             if folded is not None:
                 return Num(folded)
+        if isinstance(base, Neg) and exp.value.denominator == 1:  # (−a)ⁿ = ±aⁿ
+            even = exp.value.numerator % 2 == 0
+            positive = _pow(s, node, (base.arg, exp))
+            return positive if even else _canon(s, Neg(positive))
         if isinstance(base, Pow) and isinstance(base.exp, Num) and exp.value.denominator == 1:
             return _pow(s, node, (base.base, Num(base.exp.value * exp.value)))
         if exp.value < 0:
-            flipped = base if exp.value == -1 else Pow(base, Num(-exp.value))
-            return s.product(Fraction(1), [], [flipped])
+            flipped = base if exp.value == -1 else _pow(s, node, (base, Num(-exp.value)))
+            num: list[Expr] = []
+            den: list[Expr] = []
+            coeff = s.collect(flipped, Fraction(1), num, den, invert=True)
+            return s.product(coeff, num, den)
     if isinstance(base, Num) and base.value == 1:
         return ONE
     return Pow(base, exp)

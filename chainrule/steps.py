@@ -54,13 +54,15 @@ class ConstantStep(Step):
     """d/dx c = 0."""
 
     rule: ClassVar[str] = "constant"
-    kind: str = "number"   # number | named_constant | symbol | free
+    kind: str = "number"   # number | named_constant | symbol | free | zero_power
 
     @property
     def explanation(self) -> str:
         v = self.variable
         if self.kind == "symbol":
             return f"{_u(self.expr)} is held constant: a partial derivative with respect to {v}"
+        if self.kind == "zero_power":
+            return "u⁰ = 1 and 0ᵘ = 0 wherever they are defined, so this is a constant"
         if self.kind == "free":
             return f"{_u(self.expr)} does not depend on {v}, so it is a constant"
         return "the derivative of a constant is 0"
