@@ -18,19 +18,25 @@ from chainrule.expr import Expr
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation, diff
+    from chainrule.check import CheckResult, check
+    from chainrule.descent import descend
+    from chainrule.gradients import GradResult, grad
     from chainrule.parser import parse
     from chainrule.steps import Step
     from chainrule.verify import Verification
 
 __all__ = [
-    "diff", "parse", "Derivation", "Expr", "Step", "Verification",
+    "diff", "grad", "descend", "parse", "Derivation", "GradResult", "Expr", "Step", "Verification",
     "ChainruleError", "ParseError", "VerificationError", "DifferentiationError", "UndefinedError",
+    "check", "CheckResult",
 ]
 __version__ = "0.1.0"
 
 _LAZY = {
     "diff": "chainrule.api", "Derivation": "chainrule.api", "parse": "chainrule.parser",
     "Step": "chainrule.steps", "Verification": "chainrule.verify",
+    "grad": "chainrule.gradients", "GradResult": "chainrule.gradients", "descend": "chainrule.descent",
+    "check": "chainrule.check", "CheckResult": "chainrule.check",
 }
 
 

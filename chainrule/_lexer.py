@@ -61,6 +61,10 @@ _CLASS = {
     **dict.fromkeys(GREEK, "greek"),
 }
 
+# 0x1F, 0b101, 0o17: read as 0 times a symbol they would silently differentiate to 0.
+_BASES = {"x": (16, "hexadecimal"), "X": (16, "hexadecimal"), "b": (2, "binary"),
+          "B": (2, "binary"), "o": (8, "octal"), "O": (8, "octal")}
+_PREFIXED = re.compile(r"(?:[xX]([0-9A-Fa-f]+)|[bB]([01]+)|[oO]([0-7]+))(?![A-Za-z0-9_])")
 _NUMBER_PARTS = re.compile(r"([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?")
 
 # Characters that look like ASCII ones but are not (NFKC does not fold these).
@@ -155,6 +159,15 @@ def _number(text: str, literal: str, start: int, end: int, cache: dict[str, Any]
                      "underscores in numbers are not supported: write 1000, not 1_000")
     if after == ".":
         return error("unexpected '.'", end, "a number has at most one decimal point")
+    if literal == "0" and after in _BASES:
+        prefixed = _PREFIXED.match(text, end)
+        if prefixed is not None:
+            base, name = _BASES[after]
+            digits = next(g for g in prefixed.groups() if g is not None)
+            shown = f" ({text[start:prefixed.end()]} is {int(digits, base)})" if len(digits) <= 16 else ""
+            return error(f"{name} numbers are not supported", start,
+                         f"write the number in decimal{shown}, or 0*{text[end:prefixed.end()]} "
+                         "to multiply", prefixed.end() - start)
     value = cache.get(literal)
     if value is not None:
         return ("num", start, end, value)

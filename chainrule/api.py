@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 from chainrule.differentiate import differentiate
 from chainrule.errors import ChainruleError, UsageError, VerificationError
@@ -21,6 +22,10 @@ from chainrule.functions import lookup
 from chainrule.simplify import MODES, simplify as _simplify
 from chainrule.steps import Step, walk
 from chainrule.verify import Verification, skipped, verify_derivative
+
+if TYPE_CHECKING:
+    from chainrule.recognise import Recognition
+    from chainrule.slope import Slope
 
 __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
 
@@ -88,30 +93,66 @@ class Derivation:
         from chainrule.sympy_bridge import to_sympy
         return to_sympy(self.result, real=False)
 
-    def to_latex(self) -> str:
-        """The derivation as a LaTeX ``align*`` block."""
-        from chainrule.render.latex import render_latex
-        return render_latex(self)
+    @cached_property
+    def recognised(self) -> list[Recognition]:
+        """Steps whose expression is a recognised form (the written-out sigmoid, tanh, eˣ),
+        each with its derivative written through the function's value and proven."""
+        from chainrule.recognise import recognise
+        out: list[Recognition] = []
+        if self.verification.status == "skipped":  # a form is only shown once proven
+            return out
+        for stage in self.stages:
+            out += recognise(stage.steps, self.variable)
+        return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def at(self, point: Any = None, /, **values: Any) -> Slope:
+        """The value, slope and tangent line at a point: ``d.at(x=5)``, ``d.at({"x": 5})``,
+        ``d.at("x=pi/4")`` or ``d.at(5)``. Where f′ does not exist, ``.slope`` is None and
+        ``.reason`` says why.
+
+            >>> diff("x**2").at(x=5).slope.text
+            '10'
+        """
+        from chainrule.slope import slope_at
+        if point is not None and values:
+            raise UsageError("give the point either as one argument or as keywords, not both")
+        return slope_at(self, values if point is None else point)
+
+    def to_latex(self, detail: str | None = None, slope: Slope | None = None) -> str:
+        """The derivation as a LaTeX ``align*`` block (amsmath)."""
+        from chainrule.render.latex import render_latex
+        return render_latex(self, detail=detail, slope=slope)
+
+    def to_markdown(self, detail: str | None = None, slope: Slope | None = None) -> str:
+        """The derivation as Markdown, math in ``$…$`` (renders on GitHub and in Jupyter)."""
+        from chainrule.render.markdown import render_markdown
+        return render_markdown(self, detail=detail, slope=slope)
+
+    def to_dict(self, slope: Slope | None = None) -> dict[str, Any]:
         """The JSON document (schema in docs/json.md)."""
         from chainrule.render.json import derivation_to_dict
-        return derivation_to_dict(self)
+        return derivation_to_dict(self, slope=slope)
 
-    def to_json(self, indent: int | None = 2) -> str:
+    def to_json(self, indent: int | None = 2, slope: Slope | None = None) -> str:
         import json
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        return json.dumps(self.to_dict(slope=slope), indent=indent, ensure_ascii=False)
 
-    def to_text(self, width: int = 80) -> str:
+    def to_text(self, width: int = 80, detail: str | None = None,
+                slope: Slope | None = None) -> str:
         """The steps as plain text, as ``chainrule diff --format plain`` prints them."""
         from chainrule.render.plain import render_plain
-        return render_plain(self, width=width)
+        return render_plain(self, width=width, detail=detail, slope=slope)
 
     def __str__(self) -> str:
         return str(self.result)
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the steps with typeset math."""
+        return self.to_markdown()
+
     def _repr_latex_(self) -> str:
-        return "$$" + self.to_latex() + "$$"
+        """Jupyter (and other LaTeX front ends): the ``align*`` block."""
+        return self.to_latex()
 
 
 def as_expr(value: Any) -> tuple[Expr, str | None]:
@@ -120,7 +161,7 @@ def as_expr(value: Any) -> tuple[Expr, str | None]:
         return value, None
     if isinstance(value, str):
         from chainrule.parser import parse
-        return parse(value), value
+        return parse(value, strict=True), value
     if type(value).__module__.startswith("sympy"):
         from chainrule.sympy_bridge import from_sympy
         return from_sympy(value), None
@@ -152,6 +193,12 @@ def resolve_variable(expr: Expr, var: Any) -> str:
     if name in ("e", "E", "pi") or lookup(name) is not None:
         raise UsageError(f"cannot differentiate with respect to {name!r}: it is a "
                          f"{'constant' if name in ('e', 'E', 'pi') else 'function'}, not a symbol")
+    from chainrule.errors import ParseError
+    from chainrule.parser import parse
+    try:
+        parse(name)  # the names the parser reserves: lambda, __import__, I, nan, inf
+    except ParseError as err:
+        raise UsageError(f"cannot differentiate with respect to {name!r}: {err.message}") from None
     return name
 
 
@@ -207,12 +254,21 @@ def _checked(run: Callable[[], T], what: str) -> T:
         raise VerificationError(f"{what} could not be checked: {type(err).__name__}: {err}") from err
 
 
+STEPS_BUDGET = 60.0  # seconds for checking every step of one derivative
+
+
 def _verify_steps(root: Step) -> None:
+    import time
     seen: set[tuple[Expr, str]] = set()
+    started = time.monotonic()
     for step in walk(root):
         key = (step.expr, step.variable)
         if key in seen:
             continue
+        if time.monotonic() - started > STEPS_BUDGET:
+            raise VerificationError(
+                f"could not check every step within {STEPS_BUDGET:g} s ({len(seen)} checked); "
+                "check the final result only (--verify final, verify='final')")
         seen.add(key)
         verify_derivative(step.expr, step.variable, step.result,
                           what=f"the {step.rule} step for {step.expr}")

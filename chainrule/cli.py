@@ -28,6 +28,7 @@ Examples:
   chainrule diff "1/(1+exp(-x))"
   chainrule diff "(y - sigmoid(w2*sigmoid(w1*x)))**2" --wrt w1
   chainrule diff "x^x" --format json
+  chainrule grad "(y - sigmoid(w2*sigmoid(w1*x)))**2" --wrt w1,w2 --graph
 """
 
 DIFF_HELP = """Differentiate EXPR and explain every step.
@@ -44,6 +45,10 @@ Examples:
   chainrule diff "sin(cos(x))" --format plain
   chainrule diff "x*y + sin(y)" --wrt y
   chainrule diff "x^3 - 2x" --simplify none
+  chainrule diff "sin(cos(x**2))" --detail brief
+  chainrule diff "x**2" --at x=5       (the slope there, and what it means)
+  chainrule diff "x**4" --order 2
+  chainrule diff "1/(1+exp(-x))" --format markdown
   chainrule diff -- "-x**2"            (an expression that starts with -)
   chainrule diff --expr "-x**2"
 """
@@ -86,9 +91,18 @@ def main() -> None:
               help="The expression, for text that starts with '-'.")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
               "(inferred when the expression has one symbol).")
-@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json", "latex"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["rich", "plain", "json", "latex", "markdown"]),
               default=None, help="Output format. Default: rich on a terminal, plain when "
               "piped or NO_COLOR is set.")
+@click.option("--detail", type=click.Choice(["brief", "normal", "full"]), default="normal",
+              show_default=True, help="brief: only the chain, product and quotient rules and "
+              "how they combine; normal: trivial rules folded in; full: every rule.")
+@click.option("--order", type=click.IntRange(1, 50), default=1, show_default=True,
+              help="The Nth derivative, each built on the one before.")
+@click.option("--at", "at", metavar="X=A",
+              help="A point (x=5, x=pi/4; x=1,y=2 with several symbols): the value, the "
+              "slope and what its sign means, the tangent line.")
 @click.option("--simplify", type=click.Choice(["none", "light", "full"]), default="light",
               show_default=True, help="none: the raw rule product; light: textbook form; "
               "full: SymPy's simplify.")
@@ -98,12 +112,16 @@ def main() -> None:
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
 def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fmt: str | None,
-                 simplify: str, verify: str, width: int | None) -> None:
+                 detail: str, order: int, at: str | None, simplify: str, verify: str,
+                 width: int | None) -> None:
     text = _pick_expression(expr_arg, expr_opt)
     from chainrule.api import diff
     try:
-        derivation = diff(text, wrt, simplify=simplify, verify=verify)
-        _print(derivation, fmt, width)
+        derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
+                          detail=detail)
+        _refuse_if_too_large(derivation)
+        slope = derivation.at(at) if at is not None else None
+        _print(derivation, fmt, width, slope)
     except ParseError as err:
         _fail(_parse_error_text(err), EXIT_INPUT)
     except (UsageError, UndefinedError) as err:
@@ -113,6 +131,32 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
     except RecursionError:
         _fail("error: the expression is too deep to print in this format; "
               "try --format plain", EXIT_INTERNAL)
+
+
+# The most symbols the printed steps may hold: a 1000-deep chain of sin would otherwise
+# print some 100 MB (every step writes its own result), taking minutes and gigabytes.
+MAX_PRINTED = 2_000_000
+
+
+def _refuse_if_too_large(derivation: Any) -> None:
+    from chainrule.expr import postorder
+    from chainrule.steps import walk
+    sizes: dict[Any, int] = {}
+
+    def size(root: Any) -> int:  # symbols the expression prints as: a tree, not a DAG
+        for node in postorder(root, sizes):
+            if node not in sizes:
+                sizes[node] = min(1 + sum(sizes[c] for c in node.children), MAX_PRINTED + 1)
+        return sizes[root]
+
+    total = 0
+    for stage in derivation.stages:
+        for step in walk(stage.steps):
+            total += size(step.expr) + size(step.result)
+            if total > MAX_PRINTED:
+                _fail(f"error: the derivation is too large to print: its steps hold more than "
+                      f"{MAX_PRINTED:,} symbols\nhint: differentiate a smaller expression, or "
+                      "work with the result in Python (chainrule.diff)", EXIT_INPUT)
 
 
 def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
@@ -128,20 +172,23 @@ def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
     return text
 
 
-def _print(derivation: Any, fmt: str | None, width: int | None) -> None:
+def _print(derivation: Any, fmt: str | None, width: int | None, slope: Any = None) -> None:
     if fmt == "json":
-        click.echo(derivation.to_json())
+        click.echo(derivation.to_json(slope=slope))
     elif fmt == "latex":
-        click.echo(derivation.to_latex())
+        click.echo(derivation.to_latex(slope=slope))
+    elif fmt == "markdown":
+        click.echo(derivation.to_markdown(slope=slope), nl=False)
     elif _use_rich(fmt):
         from rich.console import Console
 
         from chainrule.render.rich import render_rich
         console = Console(width=width, highlight=False)
-        render_rich(derivation, console)
+        render_rich(derivation, console, slope=slope)
     else:
         from chainrule.render.plain import render_plain
-        click.echo(render_plain(derivation, width=width or _terminal_width()), nl=False)
+        click.echo(render_plain(derivation, width=width or _terminal_width(), slope=slope),
+                   nl=False)
 
 
 def _terminal_width() -> int:
@@ -149,6 +196,348 @@ def _terminal_width() -> int:
         import shutil
         return shutil.get_terminal_size((80, 24)).columns
     return 80
+
+
+# ── check ────────────────────────────────────────────────────────────────────
+CHECK_HELP = """Check ANSWER against the derivative of EXPR, and name the mistake if it is wrong.
+
+An answer equal to the derivative in any form (expanded, factored, sec² for 1 + tan²)
+is accepted. A wrong answer is matched against the classic mistakes at every layer
+of EXPR (a forgotten inner derivative, f′(g′(x)), inner and outer swapped, the product
+of the derivatives, quotient-rule slips, …); the report says which one, where, and
+shows the correct step next to what the answer implies. Exit code 0 whether the
+answer is right or wrong; 2 when EXPR or ANSWER does not parse.
+
+\b
+Examples:
+  chainrule check "sin(x**2)" "cos(x**2)"
+  chainrule check "sin(x)**2" "2*x*cos(x**2)"
+  chainrule check "tan(x)" "1/cos(x)**2"
+  chainrule check "x*y + sin(y)" "x + cos(y)" --wrt y
+  chainrule check "cos(x)" "-sin(x)"
+"""
+
+
+@main.command("check", help=CHECK_HELP, context_settings={"ignore_unknown_options": True})
+@click.argument("expr_arg", metavar="EXPR", required=False)
+@click.argument("answer_arg", metavar="ANSWER", required=False)
+@click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
+              "(inferred when the expression has one symbol).")
+@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json"]), default=None,
+              help="Output format. Default: rich on a terminal, plain when piped or NO_COLOR "
+              "is set.")
+@click.option("--width", type=click.IntRange(40, 400), default=None,
+              help="Line width for text output (default: the terminal's, else 80).")
+def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
+                  fmt: str | None, width: int | None) -> None:
+    text = _pick_text(expr_arg, None, "check")
+    if answer_arg is None:
+        _fail("error: missing the answer to check\nusage: chainrule check EXPR ANSWER   "
+              "(for example: chainrule check \"sin(x**2)\" \"cos(x**2)\")", EXIT_INPUT)
+    answer = _pick_expression(answer_arg, None)
+    from chainrule.check import check
+    try:
+        result = check(text, answer, wrt)
+        if fmt == "json":
+            click.echo(result.to_json())
+        elif _use_rich(fmt):
+            from rich.console import Console
+
+            from chainrule.render.check import render_check_rich
+            render_check_rich(result, Console(width=width, highlight=False))
+        else:
+            click.echo(result.to_text(width or _terminal_width()), nl=False)
+    except ParseError as err:
+        _fail(_parse_error_text(err), EXIT_INPUT)
+    except (UsageError, UndefinedError) as err:
+        _fail(f"error: {err}", EXIT_INPUT)
+    except ChainruleError as err:
+        _fail(f"error: {err}", EXIT_INTERNAL)
+
+# ── grad ─────────────────────────────────────────────────────────────────────
+GRAD_HELP = """All partial derivatives of EXPR, from one reverse sweep (backpropagation).
+
+Each partial holds the other symbols constant and is proven against SymPy. --graph
+shows the computational graph with named intermediates (z, a, ŷ), the local derivative
+on each edge and every parameter's Leibniz chain; --at adds the forward and backward
+tables and the gradient's value, checked by finite differences.
+
+\b
+Examples:
+  chainrule grad "x*y + sin(y)"
+  chainrule grad "(y - sigmoid(w2*sigmoid(w1*x)))**2" --wrt w1,w2 --graph
+  chainrule grad "(y - sigmoid(w*x + b))**2" --wrt w,b --at x=1,y=0,w=1,b=0
+  chainrule grad "(w*x - y)**2" --wrt w --format json
+  chainrule grad "(y - sigmoid(w*x))**2" --wrt w --format python
+"""
+
+
+@main.command("grad", help=GRAD_HELP, context_settings={"ignore_unknown_options": True})
+@click.argument("expr_arg", metavar="EXPR", required=False)
+@click.option("--expr", "expr_opt", metavar="EXPR",
+              help="The expression, for text that starts with '-'.")
+@click.option("--wrt", metavar="W1,W2", help="Parameters, comma-separated (default: every "
+              "symbol).")
+@click.option("--graph", "show_graph", is_flag=True,
+              help="Show the computational graph and each parameter's chain.")
+@click.option("--at", "at", metavar="X=1,W=0.5",
+              help="A point: every symbol's value. Adds the forward and backward tables.")
+@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json", "python"]),
+              default=None, help="Output format; python prints a standalone program that "
+              "computes J and its gradient. Default: rich on a terminal, plain when piped.")
+@click.option("--numpy", "use_numpy", is_flag=True,
+              help="With --format python: vectorised over NumPy arrays.")
+@click.option("--verify", type=click.Choice(["final", "off"]), default="final",
+              show_default=True, help="Prove every partial against SymPy, or not.")
+@click.option("--simplify", type=click.Choice(["light", "none"]), default="light",
+              show_default=True, help="light: textbook form; none: the sweep's raw product.")
+@click.option("--width", type=click.IntRange(40, 400), default=None,
+              help="Line width for text output (default: the terminal's, else 80).")
+def grad_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, show_graph: bool,
+                 at: str | None, fmt: str | None, use_numpy: bool, verify: str, simplify: str,
+                 width: int | None) -> None:
+    text = _pick_text(expr_arg, expr_opt, "grad")
+    if use_numpy and fmt != "python":
+        _fail("error: --numpy applies to --format python", EXIT_INPUT)
+    from chainrule.gradients import grad
+    point = _point_option(at)
+    try:
+        with _proving() as progress:
+            result = grad(text, wrt, verify=verify, simplify=simplify, progress=progress)
+        report = None if point is None else result.at(point)
+        if fmt == "json":
+            click.echo(result.to_json(point=report))
+        elif fmt == "python":
+            click.echo(result.program(numpy=use_numpy), nl=False)
+        elif _use_rich(fmt):
+            from rich.console import Console
+
+            from chainrule.render.grad import render_grad_rich
+            render_grad_rich(result, Console(width=width, highlight=False), graph=show_graph,
+                             point=report)
+        else:
+            click.echo(result.to_text(width or _terminal_width(), graph=show_graph,
+                                      point=report), nl=False)
+    except ParseError as err:
+        _fail(_parse_error_text(err), EXIT_INPUT)
+    except (UsageError, UndefinedError) as err:
+        _fail(f"error: {err}", EXIT_INPUT)
+    except ChainruleError as err:
+        _fail(f"error: {err}", EXIT_INTERNAL)
+
+
+def _pick_text(expr_arg: str | None, expr_opt: str | None, command: str) -> str:
+    if expr_arg is None and expr_opt is None:
+        _fail(f"error: missing the expression\nusage: chainrule {command} EXPR   (see "
+              f"chainrule {command} --help)", EXIT_INPUT)
+    return _pick_expression(expr_arg, expr_opt)
+
+
+def _point_option(at: str | None) -> dict[str, float] | None:
+    """--at x=1,w=0.5 as numbers; a value that does not parse is shown with a caret."""
+    if at is None:
+        return None
+    from chainrule.gradients import parse_point
+    try:
+        return parse_point(at)
+    except ParseError as err:
+        _fail("error: in --at: " + _parse_error_text(err).removeprefix("error: "), EXIT_INPUT)
+
+
+# ── descend ──────────────────────────────────────────────────────────────────
+DESCEND_HELP = """Gradient descent on EXPR: θ := θ − LR·∂J/∂θ for each parameter θ.
+
+The gradient is derived in one reverse sweep, proven against SymPy and compiled to
+Python before the first step. --at gives every symbol a value: the parameters' starting
+values and the data's fixed ones. Prints a table of J and the parameters at the start,
+along the way and at the end; a run that diverges (J growing, overflow) stops with a
+hint, and exits with status 1.
+
+\b
+Examples:
+  chainrule descend "(y - sigmoid(w2*sigmoid(w1*x)))**2" --wrt w1,w2 \\
+      --at x=1,y=0,w1=0.5,w2=-0.3 --lr 0.5 --steps 200 --plot cost.png
+  chainrule descend "(w - 3)**2" --wrt w --at w=0 --lr 0.1 --format json
+"""
+
+
+@main.command("descend", help=DESCEND_HELP, context_settings={"ignore_unknown_options": True})
+@click.argument("expr_arg", metavar="EXPR", required=False)
+@click.option("--expr", "expr_opt", metavar="EXPR",
+              help="The expression, for text that starts with '-'.")
+@click.option("--wrt", metavar="W1,W2", required=True,
+              help="The parameters to move, comma-separated.")
+@click.option("--at", "at", metavar="X=1,W=0.5", required=True,
+              help="Every symbol's value: starting values of the parameters, fixed data.")
+@click.option("--lr", type=float, default=0.1, show_default=True, help="The learning rate α.")
+@click.option("--steps", type=click.IntRange(0, 10_000_000), default=100, show_default=True,
+              help="Number of steps.")
+@click.option("--plot", "plot_path", metavar="FILE.png",
+              help="Draw J against the iteration (and, for one parameter, the path down J).")
+@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json"]), default=None,
+              help="Output format. Default: rich on a terminal, plain when piped.")
+@click.option("--verify", type=click.Choice(["final", "off"]), default="final",
+              show_default=True, help="Prove the gradient against SymPy first, or not.")
+@click.option("--width", type=click.IntRange(40, 400), default=None,
+              help="Line width for text output (default: the terminal's, else 80).")
+def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: str, lr: float,
+                    steps: int, plot_path: str | None, fmt: str | None, verify: str,
+                    width: int | None) -> None:
+    text = _pick_text(expr_arg, expr_opt, "descend")
+    point = _point_option(at)
+    from chainrule.descent import descend, plot_descent
+    if plot_path is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            _fail('error: --plot needs matplotlib: pip install "chainrule[plot]"', EXIT_INPUT)
+    try:
+        with _progress(steps) as progress:
+            run = descend(text, wrt, point or {}, lr=lr, steps=steps, verify=verify,
+                          progress=progress)
+        if plot_path is not None:
+            plot_descent(run, plot_path)
+        if fmt == "json":
+            import json
+            click.echo(json.dumps(run.to_dict(), indent=2, ensure_ascii=False))
+        elif _use_rich(fmt):
+            from rich.console import Console
+
+            from chainrule.render.descend import render_descent_rich
+            render_descent_rich(run, Console(width=width, highlight=False))
+        else:
+            from chainrule.render.descend import render_descent_plain
+            click.echo(render_descent_plain(run, width or _terminal_width()), nl=False)
+        if plot_path is not None and fmt != "json":
+            click.echo(f"Plot written to {plot_path}")
+    except ParseError as err:
+        _fail(_parse_error_text(err), EXIT_INPUT)
+    except (UsageError, UndefinedError) as err:
+        _fail(f"error: {err}", EXIT_INPUT)
+    except ChainruleError as err:
+        _fail(f"error: {err}", EXIT_INTERNAL)
+    if run.diverged:
+        sys.exit(EXIT_INTERNAL)
+
+
+class _proving:
+    """A progress bar on stderr while many partials are proven (a terminal only)."""
+
+    SHOW_FROM = 8  # partials; fewer are proven in a moment
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        task: Any = None
+
+        def update(i: int, n: int, name: str) -> None:
+            nonlocal task
+            if n < self.SHOW_FROM:
+                return
+            if self.bar is None:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+                self.bar = Progress(TextColumn("proving the partials against SymPy"),
+                                    BarColumn(), MofNCompleteColumn(),
+                                    TextColumn("{task.fields[name]}  (--verify off skips this)"),
+                                    console=Console(stderr=True), transient=True)
+                self.bar.start()
+                task = self.bar.add_task("prove", total=n, name="")
+            self.bar.update(task, completed=i, name=f"∂/∂{name}" if name else "")
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+class _progress:
+    """A rich progress bar on stderr while descending, only when stderr is a terminal."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty() or self.steps < 1:
+            return None
+        every = max(1, self.steps // 200)
+        task: Any = None
+
+        def update(k: int, J: float) -> None:
+            nonlocal task
+            if self.bar is None:  # started at the first step, after the gradient is ready
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+                self.bar = Progress(TextColumn("descending"), BarColumn(), MofNCompleteColumn(),
+                                    TextColumn("J = {task.fields[J]}"),
+                                    console=Console(stderr=True), transient=False)
+                self.bar.start()
+                task = self.bar.add_task("descend", total=self.steps, J="…")
+            if k % every == 0 or k == self.steps:
+                self.bar.update(task, completed=k, J=f"{J:.4g}")
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# ── plot ─────────────────────────────────────────────────────────────────────
+PLOT_HELP = """Draw EXPR, its derivative and the tangent line at a point, as a PNG.
+
+The point is marked and the tangent y = f(a) + f′(a)(x − a) drawn through it; where
+the slope does not exist (|x| at 0) the picture says so. Needs matplotlib, an
+optional extra: pip install "chainrule[plot]".
+
+\b
+Examples:
+  chainrule plot "x**2" --at 5 -o slope.png
+  chainrule plot "1/(1+exp(-x))" --at 0
+  chainrule plot "sin(x)" --range -6.3:6.3
+  chainrule plot "w*x + b" --wrt w --at w=2,x=1,b=0
+"""
+
+
+@main.command("plot", help=PLOT_HELP, context_settings={"ignore_unknown_options": True})
+@click.argument("expr_arg", metavar="EXPR", required=False)
+@click.option("--expr", "expr_opt", metavar="EXPR",
+              help="The expression, for text that starts with '-'.")
+@click.option("--wrt", metavar="VAR", help="The variable along the horizontal axis "
+              "(inferred when the expression has one symbol).")
+@click.option("--at", "at", metavar="A", help="Where to draw the tangent: 5, or x=5 "
+              "(x=1,y=2 with several symbols).")
+@click.option("-o", "--output", "output", metavar="FILE.png", default="plot.png",
+              show_default=True, help="The PNG file to write.")
+@click.option("--range", "xrange", metavar="LO:HI",
+              help="The horizontal range (default: around the point).")
+def plot_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, at: str | None,
+                 output: str, xrange: str | None) -> None:
+    text = _pick_expression(expr_arg, expr_opt)
+    from chainrule.api import diff
+    from chainrule.plot import MissingDependency, plot
+    window = None
+    if xrange is not None:
+        lo, sep, hi = xrange.partition(":")
+        try:
+            window = (float(lo), float(hi))
+        except ValueError:
+            _fail(f"error: cannot read the range {xrange!r}; write it like -2:3", EXIT_INPUT)
+    try:
+        info = plot(diff(text, wrt), at, output, window=window)
+    except MissingDependency as err:
+        _fail(f"error: {err}", EXIT_INTERNAL)
+    except ParseError as err:
+        _fail(_parse_error_text(err), EXIT_INPUT)
+    except (UsageError, UndefinedError) as err:
+        _fail(f"error: {err}", EXIT_INPUT)
+    except ChainruleError as err:
+        _fail(f"error: {err}", EXIT_INTERNAL)
+    click.echo(f"wrote {info.path}: " + ", ".join(info.labels[:2])
+               + (f"; tangent {info.labels[2].split(': ', 1)[1]}" if info.tangent else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from chainrule.errors import DifferentiationError
+from chainrule.errors import DifferentiationError, UsageError
 from chainrule.expr import (ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow,
                             Symbol, depends_on, free_symbols, postorder, substitute)
 from chainrule.functions import FUNCTIONS
@@ -31,7 +31,11 @@ from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, Expo
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
                              VariableStep)
 
-__all__ = ["differentiate", "Derivator"]
+__all__ = ["differentiate", "Derivator", "MAX_PRODUCT_WORK"]
+
+# The product rule writes k terms of k factors for a product of k factors that depend on the
+# variable; past this many factors in all, the derivative is refused instead of built.
+MAX_PRODUCT_WORK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ class Derivator:
         """The step for d/dx root; children are derived first, iteratively."""
         if root in self.memo:
             return self.memo[root]
+        if not self.memo:
+            _check_product_work(root, self.variable)
         self._name_layers(root)
         for node in postorder(root, self.memo):
             if node not in self.memo:
@@ -187,6 +193,20 @@ class Derivator:
                          substeps=(outer_step, inner_step), layer=name, outer=f_of_u,
                          inner=outer.inner, outer_derivative=f_prime_u,
                          outer_at_inner=f_prime_g, inner_derivative=inner_step.result)
+
+
+def _check_product_work(root: Expr, var: str) -> None:
+    """Refuse a derivative the product rule would make too large to build (x*x*…*x, 5000×)."""
+    work = 0
+    for node in postorder(root):
+        if isinstance(node, Mul):
+            k = sum(1 for f in node.factors if depends_on(f, var))
+            work += k * k if k > 1 else 0
+    if work > MAX_PRODUCT_WORK:
+        raise UsageError(
+            f"the expression is too large to differentiate: the product rule would write "
+            f"{work:,} factors (the limit is {MAX_PRODUCT_WORK:,}); write a repeated factor "
+            "as a power (x^50, not x*x*…*x), or differentiate the parts separately")
 
 
 def _constant(node: Expr, var: str) -> Step:

@@ -49,6 +49,9 @@ class ParseError(ChainruleError, ValueError):
         if len(text) > width:
             start = max(0, min(pos - width // 2, len(text) - width))
         shown = text[start:start + width].replace("\n", " ").replace("\t", " ")
+        # Control characters (a terminal would act on ESC sequences) and lone surrogates
+        # are shown as U+FFFD, one column each, so the caret stays under the mistake.
+        shown = "".join(c if c.isprintable() or c == " " else "\ufffd" for c in shown)
         prefix = "…" if start > 0 else ""
         suffix = "…" if start + width < len(text) else ""
         caret = " " * (len(prefix) + pos - start) + "^" * min(self.length, max(1, width - (pos - start)))

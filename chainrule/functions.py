@@ -142,7 +142,7 @@ _entry("atan", lambda u: Div(ONE, Add((ONE, sq(u)))), "the derivative of atan u 
 _entry("acot", lambda u: Neg(Div(ONE, Add((ONE, sq(u))))),
        "the derivative of acot u is −1/(1 + u²)",
        latex=r"\operatorname{arccot}", sympy=lambda sp, u: sp.acot(u),
-       numeric=lambda v: math.atan(1 / v), domain=_away_from_zero,
+       numeric=lambda v: math.atan(1 / v) if v else math.pi / 2, domain=_away_from_zero,
        domain_note="acot u = atan(1/u); u ≠ 0", aliases=("arccot",))
 _entry("asec", lambda u: Div(ONE, Mul((F("abs", u), F("sqrt", Add((sq(u), Neg(ONE))))))),
        "the derivative of asec u is 1/(|u|·√(u² − 1))",

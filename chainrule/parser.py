@@ -32,19 +32,25 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any, NoReturn
 
 from chainrule._lexer import Token, tokenize
 from chainrule.errors import ParseError
-from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol
+from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
-__all__ = ["MAX_LENGTH", "MAX_NESTING", "parse"]
+__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "parse"]
 
 MAX_LENGTH = 100_000    # characters of input
 MAX_NESTING = 20_000    # open parentheses, calls, pending unary operators and powers
 _MAX_FOLD_BITS = 6700   # about 2000 decimal digits: what the largest literal can reach
+# The digits of all the numbers in one expression, a power of numbers counted by the digits
+# of its value: 9**9**9 (369 693 100 digits) is refused before anything tries to compute it,
+# and no product of the numbers written can grow past this.
+MAX_NUMBER_DIGITS = 10_000
 
 # Named precedence levels, loosest first.
 _PREC_GROUP = 0         # '(' and calls: reductions stop here
@@ -71,24 +77,36 @@ _NONFINITE = frozenset({"nan", "inf", "infinity"})
 _PRIME_HINT = "a prime marks the derivative of f, g or h, as in f'(x); quotes are not allowed"
 
 
-def parse(text: str) -> Expr:
+def parse(text: str, *, strict: bool = False) -> Expr:
     """Parse ``text`` into an expression tree; raise :class:`ParseError` if it is not one.
 
         >>> parse("-x^2") is Neg(Pow(Symbol("x"), Num(2)))
         True
+
+    ``strict`` also refuses, with a position, constants that have no real value (``0^0``,
+    ``log(0)``, ``sqrt(-1)``, ``log(x, 1)``) and numbers too large to work with
+    (``9**9**9``; more than :data:`MAX_NUMBER_DIGITS` digits of numbers in all). This is
+    what :func:`chainrule.diff` does with text; without it, any tree the printer writes
+    parses back (``parse(str(e)) is e``).
+
+        >>> parse("log(0)", strict=True)
+        Traceback (most recent call last):
+        ...
+        chainrule.errors.ParseError: log(0) is undefined: it is not a real number (at column 1)
+        hint: log: u > 0 (base b > 0, b ≠ 1)
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() needs a str, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ParseError(f"expression too long ({len(text)} characters; the limit is "
                          f"{MAX_LENGTH})", text, MAX_LENGTH)
-    return _Parser(text).run()
+    return _Parser(text, strict).run()
 
 
 class _Parser:
     """One parse: the token list, the operator stack and the nesting count."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, strict: bool = False) -> None:
         self.text = text
         tokens = tokenize(text)
         # Padding with copies of the last token ("end" or "err") makes lookahead safe.
@@ -98,6 +116,7 @@ class _Parser:
         # What each name means, worked out once per parse: (Symbol or Const, whether a
         # '(' may follow it, meaning multiplication) or (FunctionEntry, None).
         self.names: dict[str, tuple[Any, bool | None]] = {}
+        self.numbers: _Numbers | _Unchecked = _Numbers(self) if strict else _UNCHECKED
 
     # ── the main loop ────────────────────────────────────────────────────────
     def run(self) -> Expr:
@@ -114,6 +133,7 @@ class _Parser:
             if cur is None:                        # ── expecting an operand
                 if kind == "num":
                     cur = tok[3][0]
+                    self.numbers.literal(cur, tok[1], tok[2])
                     i += 1
                 elif kind == "name":
                     cur, i = self._name(i, ops)
@@ -164,7 +184,10 @@ class _Parser:
                 tight = True
                 i += 1
             elif kind == "sup":
-                cur = Pow(cur, Num(tok[3]))
+                exponent = Num(tok[3])
+                self.numbers.literal(exponent, tok[1], tok[2])
+                self.numbers.power(cur, exponent, tok[1], tok[2] - tok[1])
+                cur = Pow(cur, exponent)
                 i += 1
             elif kind == ")":
                 cur = self._close(tok, ops, cur)
@@ -213,9 +236,11 @@ class _Parser:
                 continue
             self.nesting -= 1
             if kind == _POW:
+                self.numbers.power(frame[2], cur, frame[1])
                 cur = Pow(frame[2], cur)
             elif kind == _ROOT:
                 cur = Func(frame[2], (cur,))
+                self.numbers.call(cur, frame[1], frame[1])
             else:                                  # _NEG or _PREFIX_NEG
                 cur = Neg(cur)
         return cur
@@ -268,7 +293,7 @@ class _Parser:
         if frame[0] == _GROUP:
             return cur
         frame[7].append(cur)
-        return self._call(frame)
+        return self._call(frame, tok[2])
 
     def _comma(self, tok: Token, ops: list[list[Any]], cur: Expr) -> None:
         cur = self._reduce(ops, cur, _PREC_GROUP)
@@ -452,13 +477,17 @@ class _Parser:
         raise ParseError(f"{written} needs parentheses around its argument", self.text, t[1],
                          expected=("'('",), hint=hint)
 
-    def _call(self, frame: list[Any]) -> Expr:
+    def _call(self, frame: list[Any], end: int) -> Expr:
         _, _, start, written, entry, order, power, args = frame
         if len(args) not in entry.arities:
             raise ParseError(f"{written} takes {_arity_text(entry)}, got {len(args)}", self.text,
                              start, length=len(written))
         value = Func(entry.name, tuple(args), order)
-        return value if power is None else Pow(value, Num(power))
+        self.numbers.call(value, start, end)
+        if power is None:
+            return value
+        self.numbers.power(value, Num(power), start, len(written))
+        return Pow(value, Num(power))
 
     # ── what was expected ────────────────────────────────────────────────────
     def _token_text(self, tok: Token) -> str:
@@ -522,6 +551,276 @@ class _Parser:
                          length=len(number), expected=("an operator",),
                          hint="write * to multiply; implicit multiplication puts the number "
                               "first, as in 2x")
+
+
+# ── numbers: what the constant parts of the tree are worth ───────────────────
+_LOG10_2 = math.log10(2)
+_EXACT_BITS = int(MAX_NUMBER_DIGITS / _LOG10_2) + 64   # exact values are kept up to this size
+# Where a function with some constant arguments is tried, to see whether it is defined at all.
+_SAMPLES = (-3.7, -1.3, -0.4, 0.3, 0.8, 1.7, 2.9, 11.0)
+_UNDEFINED = (ValueError, ZeroDivisionError)
+Info = tuple[Fraction | None, float | None]   # (exact value, approximate value)
+
+
+def _height_digits(value: Fraction) -> float:
+    """log10 of max(|numerator|, denominator): the digits an exact value is written with."""
+    return math.log10(max(abs(value.numerator), value.denominator, 1))
+
+
+def _small(value: Fraction) -> bool:
+    return max(abs(value.numerator).bit_length(), value.denominator.bit_length()) <= _EXACT_BITS
+
+
+def _float(value: Fraction) -> float | None:
+    try:
+        return float(value)
+    except OverflowError:
+        return None
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _about(digits: float) -> str:
+    return f"about {digits:,.0f}" if digits < 1e15 else "more than 10¹⁵"
+
+
+class _Unchecked:
+    """The checks of :class:`_Numbers`, switched off (``parse(text)`` without ``strict``)."""
+
+    def literal(self, node: Num, start: int, end: int) -> None:
+        pass
+
+    def power(self, base: Expr, exponent: Expr, position: int, length: int = 1) -> None:
+        pass
+
+    def call(self, node: Func, start: int, end: int) -> None:
+        pass
+
+
+_UNCHECKED = _Unchecked()
+
+
+class _Numbers:
+    """What the parser knows about the constant parts of the tree it builds.
+
+    Every constant node (one without symbols) gets its exact rational value, when it has
+    one of a workable size, and its approximate float value; a node with a symbol gets None.
+    With these the parser refuses, with a position, what nothing downstream could handle:
+
+    - numbers too large to work with: a power of numbers counts with the digits of its value
+      (9**9**9 would have 369 693 100), and all the numbers in one expression together may
+      have at most :data:`MAX_NUMBER_DIGITS` digits — so no product of them grows further;
+    - constants that have no real value: ``0^0``, ``0^-1``, ``(-8)^(1/3)``, ``log(0)``,
+      ``sqrt(-1)``, ``asin(2)``, and calls undefined for every value of their symbols, such
+      as ``log(x, 1)``. A constant whose value is only known approximately (``log(pi - pi)``)
+      is refused only when every nearby value is undefined too, so rounding never refuses a
+      valid input.
+    """
+
+    def __init__(self, parser: _Parser) -> None:
+        self.parser = parser
+        self.info: dict[Expr, Info | None] = {}
+        self.digits = 0.0
+
+    def error(self, message: str, position: int, length: int = 1, hint: str = "") -> NoReturn:
+        raise ParseError(message, self.parser.text, position, length=length, hint=hint)
+
+    # ── the budget ───────────────────────────────────────────────────────────
+    def spend(self, digits: float, position: int, length: int) -> None:
+        self.digits += digits
+        if self.digits > MAX_NUMBER_DIGITS:
+            self.error(f"numbers too large: the numbers in this expression have more than "
+                       f"{MAX_NUMBER_DIGITS:,} digits in all", position, length,
+                       hint=f"chainrule works with at most {MAX_NUMBER_DIGITS:,} digits of "
+                            "numbers in one expression; a power of numbers counts with the "
+                            "digits of its value")
+
+    def literal(self, node: Num, start: int, end: int) -> None:
+        value = node.value
+        if value.denominator == 1 and -1000 < value.numerator < 1000:
+            if value.numerator not in (0, 1, -1):
+                self.spend(_height_digits(value), start, end - start)
+            return
+        self.spend(_height_digits(value), start, end - start)
+
+    # ── values ───────────────────────────────────────────────────────────────
+    def of(self, root: Expr) -> Info | None:
+        info = self.info
+        found = info.get(root, info)
+        if found is not info:
+            return found  # type: ignore[return-value]
+        for node in postorder(root, info):
+            if node not in info:
+                info[node] = self._one(node, [info[c] for c in node.children])
+        return info[root]
+
+    def _one(self, node: Expr, kids: list[Info | None]) -> Info | None:
+        kind = type(node)
+        if kind is Num:
+            return node.value, _float(node.value)  # type: ignore[attr-defined]
+        if kind is Symbol:
+            return None
+        if kind is Const:
+            return None, (math.pi if node.name == "pi" else math.e)  # type: ignore[attr-defined]
+        if any(k is None for k in kids):
+            return None
+        exact = [k[0] for k in kids]  # type: ignore[index]
+        approx = [k[1] for k in kids]  # type: ignore[index]
+        known = all(v is not None for v in exact)
+        near = all(v is not None for v in approx)
+        try:
+            if kind is Neg:
+                return (-exact[0] if known else None), (-approx[0] if near else None)
+            if kind is Add:
+                total = sum(exact, Fraction(0)) if known else None
+                return (total if total is not None and _small(total) else None,
+                        _finite(math.fsum(approx)) if near else None)
+            if kind is Mul:
+                product = math.prod(exact) if known else None
+                return (product if product is not None and _small(product) else None,
+                        _finite(math.prod(approx)) if near else None)
+            if kind is Div:
+                quotient = exact[0] / exact[1] if known and exact[1] != 0 else None
+                return (quotient if quotient is not None and _small(quotient) else None,
+                        _finite(approx[0] / approx[1]) if near and approx[1] != 0 else None)
+            if kind is Pow:
+                return self._pow_value(exact, approx, known, near)
+            entry = FUNCTIONS[node.name]  # type: ignore[attr-defined]
+            if entry.abstract or not near:
+                return None, None
+            return None, _finite(entry.numeric(*approx))
+        except (ArithmeticError, ValueError, TypeError):
+            return None, None
+
+    @staticmethod
+    def _pow_value(exact: list[Any], approx: list[Any], known: bool, near: bool) -> Info:
+        value = None
+        if known and exact[1].denominator == 1 and not (exact[0] == 0 and exact[1] <= 0):
+            if abs(exact[1]) * max(abs(exact[0].numerator).bit_length(),
+                                   exact[0].denominator.bit_length()) <= _EXACT_BITS:
+                value = exact[0] ** int(exact[1])
+        guess = None
+        if near and not (approx[0] < 0 and not float(approx[1]).is_integer()):
+            try:
+                guess = _finite(math.pow(approx[0], approx[1]))
+            except (ArithmeticError, ValueError):
+                pass
+        return value, guess
+
+    # ── checks, as the parser builds each node ───────────────────────────────
+    def power(self, base: Expr, exponent: Expr, position: int, length: int = 1) -> None:
+        """``base ** exponent`` with both constant: defined, and of a workable size."""
+        b = self.of(base) if type(base) is not Symbol else None
+        e = self.of(exponent) if b is not None else None
+        if b is None or e is None or e[0] is None:
+            return  # a symbol, or an exponent such as pi that keeps the power symbolic
+        value, near = b
+        exp = e[0]
+        if value is not None:
+            if value == 0 and exp == 0:
+                self.error("0^0 is undefined", position, length,
+                           hint="0 to the power 0 has no agreed value; write 1 if you mean 1")
+            if value == 0 and exp < 0:
+                self.error("division by zero: 0 to a negative power", position, length)
+            if value < 0 and exp.denominator != 1:
+                self.error("a negative number to a fractional power is not a real number",
+                           position, length,
+                           hint="chainrule works with real numbers; for the real cube root "
+                                "of a negative number write cbrt(-8)")
+            digits = _height_digits(value)
+        elif near is not None and near != 0:
+            digits = abs(math.log10(abs(near)))
+        else:
+            digits = 1.0
+        try:
+            digits *= float(abs(exp))
+        except OverflowError:
+            digits = math.inf
+        if digits > MAX_NUMBER_DIGITS:
+            self.error(f"number too large: this power would have {_about(digits)} digits",
+                       position, length,
+                       hint=f"a power of numbers may have at most {MAX_NUMBER_DIGITS:,} digits; "
+                            "chainrule keeps it exact, so it cannot be rounded to a float")
+        self.spend(digits, position, length)
+
+    def call(self, node: Func, start: int, end: int) -> None:
+        """A call of a known function with constant arguments must have a real value."""
+        entry = FUNCTIONS[node.name]
+        if entry.abstract:
+            return
+        infos = [self.of(a) for a in node.args]
+        if all(i is not None for i in infos):
+            if self._nowhere(entry, infos):  # type: ignore[arg-type]
+                shown = self.parser.text[start:end] if end > start + 1 else node.pretty()
+                self.error(f"{shown} is undefined: it is not a real number", start,
+                           max(end - start, 1), hint=self._domain_hint(entry))
+            return
+        # Some arguments constant, others not: log(x, 1) is undefined whatever x is.
+        if not any(i is not None and i[0] is not None for i in infos):
+            return
+        fixed = []
+        for i in infos:
+            if i is None:
+                fixed.append(None)
+                continue
+            exact, near = i
+            if exact is None or near is None or Fraction(near) != exact:
+                return  # only exactly known constants are tried against every sample
+            fixed.append(near)
+        for sample in _SAMPLES:
+            try:
+                entry.numeric(*[sample if v is None else v for v in fixed])
+            except _UNDEFINED:
+                continue
+            except (ArithmeticError, TypeError):
+                return
+            return
+        names = sorted({name for a, i in zip(node.args, infos) if i is None
+                        for name in a.free_symbols})
+        shown = self.parser.text[start:end]
+        self.error(f"{shown} is undefined for every value of {', '.join(names)}", start,
+                   max(end - start, 1), hint=self._domain_hint(entry))
+
+    @staticmethod
+    def _domain_hint(entry: FunctionEntry) -> str:
+        note = entry.domain_note
+        return f"{entry.name}: {note}" if note else ""
+
+    @staticmethod
+    def _nowhere(entry: FunctionEntry, infos: list[Info]) -> bool:
+        """Whether the function has no real value at these constant arguments (and, for an
+        argument known only approximately, at its neighbours either)."""
+        if any(near is None for _, near in infos):
+            return False
+        centre = [near for _, near in infos]
+        tries = [centre]
+        if not all(exact is not None and Fraction(near) == exact  # type: ignore[arg-type]
+                   for exact, near in infos):
+            def nudged(direction: float) -> list[float]:
+                out = []
+                for exact, near in infos:
+                    assert near is not None
+                    if exact is not None and Fraction(near) == exact:
+                        out.append(near)
+                    elif exact is not None:
+                        out.append(math.nextafter(near, direction))
+                    else:
+                        out.append(near + math.copysign(1e-9 * abs(near) + 1e-12, direction))
+                return out
+            tries += [nudged(math.inf), nudged(-math.inf)]
+        for values in tries:
+            try:
+                entry.numeric(*values)
+            except _UNDEFINED:
+                continue
+            except (ArithmeticError, TypeError):
+                return False
+            return False
+        return True
 
 
 def _arity_text(entry: FunctionEntry) -> str:

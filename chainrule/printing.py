@@ -28,6 +28,17 @@ from chainrule.functions import FUNCTIONS
 
 __all__ = ["to_python", "to_unicode", "to_latex"]
 
+
+def _digits(n: int) -> str:
+    """``str(n)``, also past Python's 4300-digit limit on it (the parser lets numbers reach
+    10 000 digits in all, and a product of them can be that long)."""
+    try:
+        return str(n)
+    except ValueError:
+        from decimal import Decimal
+        return format(Decimal(n), "f")
+
+
 # ── precedence levels, loosest first ─────────────────────────────────────────
 # A child is written bare when its level is at least the level its slot needs.
 _PREC_ADD = 10    # a + b, a - b
@@ -214,8 +225,9 @@ class _Printer:
     def magnitude(self, value: Fraction) -> _Piece:
         """A non-negative number."""
         if value.denominator == 1:
-            return _Piece(str(value.numerator), _PREC_ATOM, _NUM, _NUM)
-        return _Piece(f"{value.numerator}/{value.denominator}", _PREC_MUL, _NUM, _NUM)
+            return _Piece(_digits(value.numerator), _PREC_ATOM, _NUM, _NUM)
+        return _Piece(f"{_digits(value.numerator)}/{_digits(value.denominator)}", _PREC_MUL, _NUM,
+                      _NUM)
 
     def num(self, node: Num, kids: list[_Piece]) -> _Piece:
         if node.value >= 0:
@@ -350,7 +362,7 @@ class _UnicodePrinter(_Printer):
         if _is_int(exp_node):  # x², x⁻¹, (x + 1)³, sin(x)², e²
             base = self.operand(base, _PREC_ATOM)
             last = base.last if base.last in (_LETTER, _NUM, _GROUP) else _OTHER
-            sup = str(exp_node.value.numerator).translate(_SUPERSCRIPT)
+            sup = _digits(exp_node.value.numerator).translate(_SUPERSCRIPT)
             return _Piece((base.text, sup), _PREC_POW, base.first, last)
         if _is_e(base_node):  # eˣ, e^(−x), e^(w1)
             letter = exp.text if isinstance(exp_node, Symbol) and isinstance(exp.text, str) else ""
@@ -380,7 +392,7 @@ class _UnicodePrinter(_Printer):
         if not _is_token(base):
             return self.call("log", kids)
         if isinstance(base, Num):
-            sub = str(base.value.numerator).translate(_SUBSCRIPT)  # log₂(x)
+            sub = _digits(base.value.numerator).translate(_SUBSCRIPT)  # log₂(x)
         else:
             sub = ("_", kids[1].text)  # log_b(x)
         return self.call(("log", sub), kids[:1])
@@ -415,8 +427,9 @@ class _LatexPrinter(_Printer):
 
     def magnitude(self, value: Fraction) -> _Piece:
         if value.denominator == 1:
-            return _Piece(str(value.numerator), _PREC_ATOM, _NUM, _NUM)
-        return _Piece(rf"\frac{{{value.numerator}}}{{{value.denominator}}}", _PREC_POW, _FRAC)
+            return _Piece(_digits(value.numerator), _PREC_ATOM, _NUM, _NUM)
+        return _Piece(rf"\frac{{{_digits(value.numerator)}}}{{{_digits(value.denominator)}}}",
+                      _PREC_POW, _FRAC)
 
     def bare_first_factor(self, node: Expr, piece: _Piece) -> bool:
         return isinstance(node, Num)  # a negative coefficient: -2x, -\frac{1}{2}x

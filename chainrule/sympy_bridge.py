@@ -223,23 +223,41 @@ def _convert(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
 def run_with_budget(fn: Callable[[], Any], budget: float) -> tuple[bool, Any]:
     """Run ``fn`` in a daemon thread; (True, value) if it finished within ``budget`` seconds.
 
-    SymPy has no time limits of its own; a thread that overruns is abandoned (it is a
-    daemon, so it never keeps the process alive). Exceptions are returned as the value.
+    SymPy has no time limits of its own. A thread that overruns is told to stop (an
+    exception is raised in it at its next Python instruction, so an abandoned
+    ``simplify`` does not go on using a CPU in a long-lived process); it is a daemon, so it
+    never keeps the process alive either way. Exceptions are returned as the value.
     """
     box: list[Any] = []
 
     def target() -> None:
         try:
-            box.append(fn())
-        except BaseException as exc:  # noqa: BLE001 — returned to the caller
-            box.append(exc)
+            try:
+                box.append(fn())
+            except BaseException as exc:  # noqa: BLE001 — returned to the caller
+                box.append(exc)
+        except BaseException:  # noqa: BLE001 — the stop request arrived as it finished
+            pass
 
     thread = threading.Thread(target=target, daemon=True, name="chainrule-sympy")
     thread.start()
     thread.join(budget)
     if not box:
+        if thread.is_alive() and thread.ident is not None:
+            _stop(thread.ident)
         return False, None
     return True, box[0]
+
+
+class _OverBudget(BaseException):
+    """Raised inside a SymPy thread that ran out of time (not an Exception: SymPy's
+    ``except Exception`` blocks must not swallow it)."""
+
+
+def _stop(ident: int) -> None:
+    import ctypes
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                               ctypes.py_object(_OverBudget))
 
 
 def sympy_simplify(e: Any, budget: float) -> Any | None:

@@ -1,28 +1,63 @@
-"""The words of a derivation as lines of styled segments — shared by plain and rich output.
+"""The words of a derivation as lines of segments — one walk shared by every text format.
 
-Each step class has one function in ``OUTLINERS``. A function writes the step's lines at
-an indent; composite steps write their substeps below, one indent deeper. Trivial substeps
-(a constant, the variable, a table lookup on the bare variable) fold into one line.
+:func:`document` turns a derivation into :class:`Line` s. Each step class has one function
+in ``OUTLINERS`` that writes its lines; the writers (``plain``, ``rich``, ``markdown``,
+``latex``) print the same lines and differ only in how they write words and math, because
+every piece of math (:class:`M`) carries both its Unicode and its LaTeX.
+
+Detail levels
+    ``brief``   the structure only: each chain, product and quotient rule and how they
+                combine; table lookups and trivial rules are not shown.
+    ``normal``  every rule, with the trivial ones (d/dx x = 1, constants, constant multiples)
+                folded into the step that uses them.
+    ``full``    every rule on its own line, each raw result before its tidy form.
+
+Names
+    The engine names each inner function u1, u2, …; the outline names the functions of each
+    composite and the factors of each product f, g, h, p, … *by meaning*: a function keeps
+    its letter wherever it appears, a letter never stands for two different functions, and
+    no letter the input uses is taken. For a higher order the layers of later derivatives
+    are numbered on from the earlier ones, so no name is reused in one document.
+
+Derived once
+    The engine memoises per node, so a subexpression that occurs twice has one step. The
+    second time it is met the outline refers back ("as in step 3") instead of deriving it
+    again. Steps are numbered only when some line refers back.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
 
-from chainrule.expr import Add, Div, Expr, Mul, Neg, Num, Pow, Symbol, free_symbols, substitute
+from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
+                            substitute)
+from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
-                             VariableStep)
+                             VariableStep, walk)
 
-__all__ = ["Line", "Outline", "outline_steps", "OUTLINERS", "sub", "MAX_DEPTH"]
+if TYPE_CHECKING:
+    from chainrule.api import Derivation
+    from chainrule.recognise import Recognition
+    from chainrule.slope import Slope
 
-Segment = tuple[str, str]  # (text, role): role ∈ math, rule, label, op, result, dim
-MAX_DEPTH = 24             # nesting shown before "… more steps" (the JSON has them all)
+__all__ = ["M", "Seg", "Eq", "Line", "Document", "document", "OUTLINERS", "DETAILS",
+           "Outline", "header", "is_partial", "output_name", "sub", "shown_result", "MAX_DEPTH"]
+
+DETAILS = ("brief", "normal", "full")
+MAX_DEPTH = 24     # nesting shown before "… deeper steps not shown" (the JSON has them all)
+MAX_LAYERS = 6     # layers of one composite written in one decomposition
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _LEAVES = (ConstantStep, VariableStep, FunctionStep, PowerStep, ExponentialStep, ReciprocalStep)
+_AXIOMS = (ConstantStep, VariableStep)
+_STRUCTURAL = (ChainStep, ProductStep, QuotientStep, LogDiffStep, MultiChainStep)
+_POOL = "fghpqrskmnabc"   # function letters, in the order they are handed out
 
 
 def sub(name: str) -> str:
@@ -31,32 +66,1120 @@ def sub(name: str) -> str:
     return head + name[len(head):].translate(_SUBSCRIPTS)
 
 
-@dataclass
-class Line:
-    indent: int
-    segments: list[Segment]
+# ── math in two notations ──────────────────────────────────────────────────────
+class M:
+    """A piece of math: ``text`` in Unicode for terminals, ``tex`` in LaTeX for documents.
+
+    The LaTeX is made only when a writer asks for it (plain text never does)."""
+
+    __slots__ = ("text", "_tex", "_make")
+
+    def __init__(self, text: str, tex: str | None = None,
+                 make: Callable[[], str] | None = None) -> None:
+        self.text = text
+        self._tex = tex
+        self._make = make
+
+    @property
+    def tex(self) -> str:
+        if self._tex is None:
+            self._tex = self._make() if self._make is not None else self.text
+            self._make = None
+        return self._tex
+
+    def __add__(self, other: M | str) -> M:
+        o = other if isinstance(other, M) else M(other, other)
+        return M(self.text + o.text, make=lambda: self.tex + o.tex)
+
+    def __radd__(self, other: str) -> M:
+        return M(other + self.text, make=lambda: other + self.tex)
+
+    def __repr__(self) -> str:
+        return f"M({self.text!r})"
+
+
+DOT = M(" · ", r" \cdot ")
+DOT_TIGHT = M("·", r" \cdot ")
+
+
+def mjoin(parts: Sequence[M], sep: M | str) -> M:
+    s = sep if isinstance(sep, M) else M(sep, sep)
+    out = M("", "")
+    for i, p in enumerate(parts):
+        out = out + (s + p if i else p)
+    return out
+
+
+def call(name: M, arg: M) -> M:
+    """f(x) in both notations (plain parentheses: these are names, not expressions)."""
+    return name + "(" + arg + ")"
+
+
+def prime(name: M) -> M:
+    return M(name.text + "′", name.tex + "'")
+
+
+# ── segments and lines ─────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class Seg:
+    """A run of words or math. ``role`` says how it is styled: words, math, label, rule
+    (a reason, worded per step class by each writer from ``steps``), head (a reason that
+    heads its line), ref, dim, good, warn.
+    ``brk``: a line too wide for the terminal may break before this segment. ``focus``:
+    (whole, part, part-of-part, …) — rich highlights each part inside the one before."""
+
+    text: str
+    role: str = "words"
+    tex: str | None = None
+    brk: bool = False
+    steps: tuple[Step, ...] = ()
+    focus: tuple[Expr, ...] = ()
+
+    @staticmethod
+    def math(m: M, role: str = "math", **kw: Any) -> Seg:
+        return Seg(m.text, role, m.tex, **kw)
+
+
+@dataclass(frozen=True)
+class Eq:
+    """lhs = a = b = …, laid out by each writer (a terminal breaks it at '=').
+
+    ``open``: the line starts with '=' (it continues the line above). ``breaks``: indexes
+    of sides that always start a new row, aligned under the first '='."""
+
+    sides: tuple[M, ...]
+    open: bool = False
+    breaks: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:  # drop a side equal to the one before it
+        kept: list[M] = []
+        breaks: set[int] = set()
+        for i, s in enumerate(self.sides):
+            if kept and s.text == kept[-1].text:
+                continue
+            if i in self.breaks:
+                breaks.add(len(kept))
+            kept.append(s)
+        object.__setattr__(self, "sides", tuple(kept))
+        object.__setattr__(self, "breaks", frozenset(breaks))
 
     @property
     def text(self) -> str:
-        return "".join(t for t, _ in self.segments)
+        return ("= " if self.open else "") + " = ".join(s.text for s in self.sides)
+
+    @property
+    def tex(self) -> str:
+        return ("= " if self.open else "") + " = ".join(s.tex for s in self.sides)
+
+
+Part = Union[Seg, Eq]
 
 
 @dataclass
+class Line:
+    """One line of the document. ``kind``: title, step, result, note, proof, heading, blank.
+    ``number``: the step this line starts, when steps are numbered."""
+
+    level: int
+    parts: list[Part]
+    kind: str = "step"
+    number: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.parts)
+
+
+@dataclass
+class Document:
+    lines: list[Line]
+    numbered: bool                  # some line refers back to a step number
+    steps_total: int = 0
+
+
+# ── names ──────────────────────────────────────────────────────────────────────
+class Names:
+    """Letters for functions and numbers for layers, unique in one document."""
+
+    def __init__(self, reserved: set[str]) -> None:
+        self.reserved = set(reserved)
+        self.by_key: dict[Expr, str] = {}
+        self.used: set[str] = set()
+        self.layer_offset = 0
+        self.layer_max = 0
+
+    def function(self, key: Expr, natural: str | None = None) -> str:
+        """The letter of the function written ``key`` (an expression of its argument)."""
+        found = self.by_key.get(key)
+        if found is None:
+            if natural is not None and natural not in self.used:
+                found = natural
+            else:
+                found = next((c for c in _POOL if c not in self.used and c not in self.reserved),
+                             None) or self._numbered()
+            self.by_key[key] = found
+            self.used.add(found)
+        return found
+
+    def _numbered(self) -> str:
+        n = 1
+        while True:
+            for c in _POOL:
+                name = c + str(n).translate(_SUBSCRIPTS)
+                if name not in self.used:
+                    return name
+            n += 1
+
+    def start_stage(self, layers: set[str]) -> dict[str, int]:
+        """Display numbers for a stage's layers: numbered on after the earlier stages'."""
+        offset = self.layer_max
+        numbers = sorted(int(raw[1:]) for raw in layers)
+        while any(f"u{n + offset}" in self.reserved for n in numbers):
+            offset += 1
+        mapping = {f"u{n}": n + offset for n in numbers}
+        if mapping:
+            self.layer_max = max(self.layer_max, max(mapping.values()))
+        return mapping
+
+
+def _natural(outer: Expr, arg: str) -> str | None:
+    """An abstract function applied to the bare argument keeps its own name: f(u₁) is f."""
+    if (isinstance(outer, Func) and FUNCTIONS[outer.name].abstract and outer.order == 0
+            and outer.args == (Symbol(arg),)):
+        return outer.name
+    return None
+
+
+# ── notation shared by every step ──────────────────────────────────────────────
+class Notation:
+    """How the derivation's objects are written: expressions (layer symbols subscripted),
+    derivative operators, Leibniz quotients."""
+
+    def __init__(self, variable: str, partial: bool, layers: dict[str, int] | None = None) -> None:
+        self.variable = variable
+        self.partial = partial
+        layers = layers or {}
+        self.layer_numbers = layers
+        self._uni: dict[Expr, Expr] = {Symbol(raw): Symbol("u" + str(n).translate(_SUBSCRIPTS))
+                                        for raw, n in layers.items()}
+        self._tex: dict[Expr, Expr] = {Symbol(raw): Symbol(f"u{n}") for raw, n in layers.items()}
+        self._raw = frozenset(layers)
+        self._texts: dict[Expr, str] = {}
+        self._texs: dict[Expr, str] = {}
+
+    def mx(self, e: Expr) -> M:
+        """An expression in both notations (each printed once per document, when needed)."""
+        text = self._texts.get(e)
+        if text is None:
+            shown = substitute(e, self._uni) if self._raw and free_symbols(e) & self._raw else e
+            text = self._texts[e] = shown.pretty()
+        return M(text, make=lambda: self._latex(e))
+
+    def _latex(self, e: Expr) -> str:
+        tex = self._texs.get(e)
+        if tex is None:
+            shown = substitute(e, self._tex) if self._raw and free_symbols(e) & self._raw else e
+            tex = self._texs[e] = shown.latex()
+        return tex
+
+    def key(self, e: Expr) -> Expr:
+        """The expression as displayed (layers renumbered): the key of a function's letter."""
+        return substitute(e, self._tex) if self._raw and free_symbols(e) & self._raw else e
+
+    def name(self, var: str) -> M:
+        """A variable or a layer as a name: x, w1 → w₁ in LaTeX, u1 → u₁."""
+        n = self.layer_numbers.get(var)
+        if n is not None:
+            return M("u" + str(n).translate(_SUBSCRIPTS), f"u_{{{n}}}")
+        return self.mx(Symbol(var))
+
+    def paren(self, e: Expr) -> M:
+        """A factor of a product, in parentheses when it is a sum or starts with a minus."""
+        m = self.mx(e)
+        if isinstance(e, (Add, Neg)) or (isinstance(e, Num) and e.value < 0) or (
+                m.text.startswith("−")):
+            return M(f"({m.text})", rf"\left({m.tex}\right)")
+        return m
+
+    def factor(self, e: Expr) -> M:
+        """A factor written next to others with '·': also a quotient goes in parentheses."""
+        m = self.paren(e)
+        if isinstance(e, Div) and not m.text.startswith("("):
+            return M(f"({m.text})", m.tex)
+        return m
+
+    def bracket(self, e: Expr) -> M:
+        """The operand of d/dx, in brackets when it is more than one term or factor."""
+        m = self.mx(e)
+        if isinstance(e, (Add, Neg, Mul, Div)) or (isinstance(e, Num) and e.value < 0):
+            return M(f"[{m.text}]", rf"\left[{m.tex}\right]")
+        return m
+
+    def is_partial(self, var: str | None) -> bool:
+        return self.partial and (var is None or var == self.variable)
+
+    def op(self, var: str | None = None) -> M:
+        """d/dx (∂/∂x for a partial derivative)."""
+        v = self.name(var or self.variable)
+        if self.is_partial(var):
+            return M(f"∂/∂{v.text}", rf"\frac{{\partial}}{{\partial {v.tex}}}")
+        return M(f"d/d{v.text}", rf"\frac{{d}}{{d{v.tex}}}")
+
+    def leibniz(self, top: M, var: str | None = None) -> M:
+        """dy/du₁ (∂y/∂x for the variable of a partial derivative)."""
+        v = self.name(var or self.variable)
+        if self.is_partial(var):
+            return M(f"∂{top.text}/∂{v.text}", rf"\frac{{\partial {top.tex}}}{{\partial {v.tex}}}")
+        return M(f"d{top.text}/d{v.text}", rf"\frac{{d{top.tex}}}{{d{v.tex}}}")
+
+    def of(self, e: Expr, var: str | None = None) -> M:
+        """d/dx [e]"""
+        return self.op(var) + " " + self.bracket(e)
+
+
+# ── one stage's walk ───────────────────────────────────────────────────────────
+@dataclass
+class _Shared:
+    """State that spans the stages of one document."""
+
+    names: Names
+    detail: str
+    recognised: dict[Expr, Recognition]
+    lines: list[Line] = field(default_factory=list)
+    counter: int = 0
+    refs: int = 0
+
+
+Lead = tuple[str, M]   # (label, left-hand side): "inner", du₁/dx
+
+
+class Walk:
+    """Writes the lines of one stage's step tree."""
+
+    def __init__(self, doc: _Shared, root: Step, expr: Expr, variable: str, top: M) -> None:
+        self.doc = doc
+        self.detail = doc.detail
+        self.names = doc.names
+        layers = {s.layer for s in walk(root) if isinstance(s, ChainStep)}
+        self.n = Notation(variable, is_partial(expr, variable), doc.names.start_stage(layers))
+        self.variable = variable
+        self.top = top                   # what the stage's function is called: y, y′, …
+        self.shown: dict[int, int] = {}  # id(step) → the step number where it was derived
+        self.shared = _shared_steps(root)
+        self.current: int | None = None
+        self.pending: int | None = None
+        self._tidy: dict[int, Expr] = {}
+
+    # ── lines and numbers ──
+    def emit(self, level: int, *parts: Part, kind: str = "step") -> None:
+        line = Line(level, [p for p in parts if not isinstance(p, Seg) or p.text], kind)
+        if self.pending is not None:
+            line.number, self.pending = self.pending, None
+        self.doc.lines.append(line)
+
+    @contextmanager
+    def item(self) -> Iterator[int]:
+        """A numbered step: its first line carries the number, its lines belong to it."""
+        if self.pending is not None:  # the enclosing step has no line yet: the same step
+            yield self.pending
+            return
+        self.doc.counter += 1
+        number, outer = self.doc.counter, self.current
+        self.current = self.pending = number
+        try:
+            yield number
+        finally:
+            self.current = outer
+            if self.pending == number:
+                self.pending = None
+
+    def record(self, step: Step) -> None:
+        if not isinstance(step, _AXIOMS) and self.current is not None:
+            self.shown.setdefault(id(step), self.current)
+
+    # ── pieces of lines ──
+    def label(self, text: str, width: int = 0) -> Seg:
+        return Seg(text.ljust(width) + ("  " if text else ""), "label")
+
+    def reason(self, text: str, *steps: Step) -> Seg:
+        return Seg(f"   ({text})", "rule", brk=True, steps=steps)
+
+    def tidy(self, step: Step) -> M:
+        """A step's result as shown: lightly simplified, so steps agree with the answer."""
+        found = self._tidy.get(id(step))
+        if found is None:
+            found = self._tidy[id(step)] = light(step.result)
+        return self.n.mx(found)
+
+    def letter(self, e: Expr, natural: str | None = None) -> M:
+        """The letter that names the function written ``e`` (f, g, …; f₁ when they run out)."""
+        name = self.names.function(self.n.key(e), natural)
+        head = name.rstrip("₀₁₂₃₄₅₆₇₈₉")
+        digits = name[len(head):].translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+        return M(name, f"{head}_{{{digits}}}" if digits else name)
+
+
+def _shared_steps(root: Step) -> set[int]:
+    """Steps that more than one parent uses (or one parent twice)."""
+    uses: dict[int, int] = {}
+    for step in walk(root):
+        for s in step.substeps:
+            uses[id(s)] = uses.get(id(s), 0) + 1
+    return {k for k, v in uses.items() if v > 1}
+
+
+# ── which steps fold into one line ─────────────────────────────────────────────
+def _folded(step: Step) -> bool:
+    """Trivial at normal detail: a number, the variable, a number times those. A symbol
+    held constant in a partial derivative is never folded: the steps say so."""
+    if isinstance(step, VariableStep):
+        return True
+    if isinstance(step, ConstantStep):
+        return step.kind in ("number", "named_constant")
+    return (isinstance(step, ConstantMultipleStep) and not free_symbols(step.constant)
+            and _folded(step.substeps[0]))
+
+
+def _one_line(w: Walk, step: Step) -> bool:
+    if isinstance(step, _LEAVES):
+        return True
+    if w.detail == "full":
+        return False
+    if isinstance(step, ConstantMultipleStep):
+        return _one_line(w, step.substeps[0])
+    if isinstance(step, SumStep):
+        rest = [s for s in step.substeps if not _folded(s)]
+        return len(rest) <= 1 and all(isinstance(s, _LEAVES) or _one_line(w, s) for s in rest)
+    return False
+
+
+def _why(step: Step) -> str:
+    """The reason for a one-line step; folded rules are named alongside the real one."""
+    if isinstance(step, ConstantMultipleStep):
+        c = step.constant
+        head = ("the minus sign stays" if isinstance(c, Num) and c.value == -1
+                else f"the constant {'divisor' if step.divides else 'factor'} {c.pretty()} stays")
+        inner = step.substeps[0]
+        if isinstance(inner, (ConstantStep, VariableStep)):
+            return head
+        return f"{head}; {_why(inner)}"
+    if isinstance(step, SumStep):
+        rest = [s for s in step.substeps if not _folded(s)]
+        return "sum rule" + "".join(f"; {_why(s)}" for s in rest)
+    return step.explanation
+
+
+def _reason_steps(step: Step) -> tuple[Step, ...]:
+    """The steps a one-line reason names: the step and the rules folded into it."""
+    if isinstance(step, ConstantMultipleStep):
+        inner = step.substeps[0]
+        return (step,) + (() if isinstance(inner, _AXIOMS) else _reason_steps(inner))
+    if isinstance(step, SumStep):
+        out: tuple[Step, ...] = (step,)
+        for s in step.substeps:
+            if not _folded(s):
+                out += _reason_steps(s)
+        return out
+    return (step,)
+
+
+def _lhs(w: Walk, step: Step, lead: Lead | None) -> list[Part]:
+    """The start of a line that states d/dx expr: its label and left-hand side."""
+    if lead is None:
+        return [Eq((w.n.of(step.expr, step.variable),))]
+    label, lhs = lead
+    return ([w.label(label)] if label else []) + [Eq((lhs,))]
+
+
+def _with_sides(parts: list[Part], *sides: M) -> list[Part]:
+    """``parts`` ends with an Eq: append sides to it."""
+    eq = parts[-1]
+    assert isinstance(eq, Eq)
+    return parts[:-1] + [Eq(eq.sides + sides)]
+
+
+# ── the walk ───────────────────────────────────────────────────────────────────
+def derive(w: Walk, step: Step, level: int, lead: Lead | None = None, role: M | None = None,
+           depth: int = 0) -> None:
+    """Write the derivation of ``step``. ``lead`` starts its first line ("inner  du₁/dx");
+    ``role`` is what the enclosing step calls this expression (y, g, u₁)."""
+    if w.current is None:
+        with w.item():
+            _derive(w, step, level, lead, role, depth)
+    else:
+        _derive(w, step, level, lead, role, depth)
+
+
+def _derive(w: Walk, step: Step, level: int, lead: Lead | None, role: M | None,
+            depth: int) -> None:
+    if depth > MAX_DEPTH:
+        w.emit(level, Seg("… deeper steps not shown (see --format json)", "dim"))
+        return
+    if not isinstance(step, _AXIOMS) and id(step) in w.shown:
+        w.doc.refs += 1
+        w.emit(level, *_with_sides(_lhs(w, step, lead), w.tidy(step)),
+               Seg(f"   (as in step {w.shown[id(step)]})", "ref", brk=True))
+        return
+    if w.detail == "brief" and not isinstance(step, _STRUCTURAL):
+        _skeleton(w, step, level, depth)
+        return
+    if _one_line(w, step):
+        w.record(step)
+        _write_one_line(w, step, level, lead)
+        return
+    if lead is not None and not isinstance(step, (SumStep, ConstantMultipleStep)):
+        # "inner  du₁/dx = d/dx [x·sin(x)]", then the block that derives it, one level in
+        w.emit(level, *_with_sides(_lhs(w, step, lead), w.n.of(step.expr, step.variable)))
+        level, lead = level + 1, None
+    OUTLINERS[type(step)](w, step, level, lead, role, depth)
+
+
+def _skeleton(w: Walk, step: Step, level: int, depth: int) -> None:
+    """Brief detail: only the structural steps inside ``step`` (or one line for the root)."""
+    inner = _structural_children(step)
+    if inner:
+        for s in inner:
+            derive(w, s, level, depth=depth + 1)
+    elif depth == 0:
+        w.record(step)
+        _write_one_line(w, step, level, None)
+
+
+def _structural_children(step: Step) -> list[Step]:
+    """The outermost structural steps below ``step`` (not below those), in order."""
+    out: list[Step] = []
+    stack = list(reversed(step.substeps))
+    seen: set[int] = set()
+    while stack:
+        s = stack.pop()
+        if id(s) in seen:
+            continue
+        seen.add(id(s))
+        if isinstance(s, _STRUCTURAL):
+            out.append(s)
+        else:
+            stack.extend(reversed(s.substeps))
+    return out
+
+
+def _write_one_line(w: Walk, step: Step, level: int, lead: Lead | None) -> None:
+    parts = _lhs(w, step, lead)
+    sides: list[M] = []
+    if w.detail == "full" and lead is not None:
+        sides.append(w.n.of(step.expr, step.variable))
+    raw, tidy = w.n.mx(step.result), w.tidy(step)
+    if isinstance(step, SumStep):
+        sides.append(w.n.mx(_term_sum(step)))
+    elif w.detail == "full":
+        sides.append(raw)
+    sides.append(tidy)
+    w.emit(level, *_with_sides(parts, *sides), w.reason(_why(step), *_reason_steps(step)))
+
+
+# ── composites ─────────────────────────────────────────────────────────────────
+def _layer_labels(n: int) -> list[str]:
+    if n == 2:
+        return ["outer", "inner"]
+    return ["outer"] + ["middle"] * (n - 2) + ["inner"]
+
+
+def _chain(w: Walk, step: ChainStep, level: int, lead: Lead | None, role: M | None,
+           depth: int) -> None:
+    with w.item():
+        w.record(step)
+        layers = [step]
+        while len(layers) < MAX_LAYERS:
+            nxt = layers[-1].inner_step
+            if not isinstance(nxt, ChainStep) or id(nxt) in w.shared or id(nxt) in w.shown:
+                break
+            layers.append(nxt)
+        innermost = layers[-1].inner_step
+        n, var = w.n, step.variable
+        x = n.name(var)
+        us = [n.name(c.layer) for c in layers]
+        inner_expr = layers[-1].inner
+        fs = [w.letter(c.outer, _natural(c.outer, c.layer)) for c in layers]
+        fs.append(w.letter(inner_expr, _natural(inner_expr, var)))
+        comps: list[M] = [call(fs[-1], x)]         # h(x), g(h(x)), f(g(h(x)))
+        for f in reversed(fs[:-1]):
+            comps.insert(0, call(f, comps[0]))
+
+        # sin(cos(x²)) = f(g(h(x))) is a composite with f(u₁) = sin(u₁), g(u₂) = …, h(x) = x²
+        defs: list[M] = []
+        for f, u, c in zip(fs, us, layers):
+            if _natural(c.outer, c.layer) is None:
+                defs.append(call(f, u) + " = " + n.mx(c.outer))
+        if _natural(inner_expr, var) is None:
+            defs.append(call(fs[-1], x) + " = " + n.mx(inner_expr))
+        head: list[Part] = [Seg.math(n.mx(step.expr), focus=(step.expr, *(c.inner for c in layers)))]
+        if defs:
+            head += [Seg.math(M(" = ", " = ") + comps[0]), Seg(" is a composite")]
+        else:  # f(g(x)) with abstract f and g: the letters are the input's own
+            head.append(Seg(" is a composite of " + ", ".join(f.text for f in fs[:-1])
+                            + " and " + fs[-1].text))
+        if defs:
+            head.append(Seg(" with "))
+            head += [Seg.math(d + ("," if i < len(defs) - 1 else ""), brk=i > 0)
+                     for i, d in enumerate(defs)]
+            head = _space_defs(head)
+        w.emit(level, *head)
+
+        top = role if role is not None else (w.top if depth == 0 else None)
+        lhs = n.leibniz(top, var) if top is not None else n.of(step.expr, var)
+        factors = [n.leibniz(top if top is not None else fs[0], layers[0].layer)]
+        factors += [n.leibniz(us[i], layers[i + 1].layer) for i in range(len(layers) - 1)]
+        factors.append(n.leibniz(us[-1], var))
+        leibniz = mjoin(factors, DOT)
+        lagrange = mjoin([call(prime(f), comps[i + 1]) for i, f in enumerate(fs[:-1])]
+                         + [call(prime(fs[-1]), x)], M("·", r"\,"))
+        values = mjoin([n.paren(light(c.outer_at_inner)) for c in layers]
+                       + [n.paren(light(innermost.result))], DOT)
+        tidy = w.tidy(step)
+        so = [lhs, values, tidy] + _recognised_sides(w, step, depth)
+
+        if w.detail == "brief":
+            nested = [innermost] if isinstance(innermost, _STRUCTURAL) else \
+                _structural_children(innermost)
+            if not nested:
+                w.emit(level + 1, w.label("chain rule"), Eq((lhs, leibniz, lagrange, values, tidy)))
+            else:
+                w.emit(level + 1, w.label("chain rule"), Eq((lhs, leibniz, lagrange)))
+                for s in nested:
+                    derive(w, s, level + 1, depth=depth + 1)
+                w.emit(level + 1, w.label("so"), Eq(tuple(so)))
+            _recognised_note(w, step, level + 1, depth)
+            return
+
+        w.emit(level + 1, w.label("chain rule"), Eq((lhs, leibniz, lagrange)))
+        labels = _layer_labels(len(layers) + 1)
+        width = max(len(t) for t in labels + ["so"])
+        for i, c in enumerate(layers):
+            sides = [factors[i]]
+            if w.detail == "full":
+                sides.append(n.of(c.outer, c.layer))
+            sides += [n.mx(light(c.outer_derivative)), n.mx(light(c.outer_at_inner))]
+            w.emit(level + 1, w.label(labels[i], width), Eq(tuple(sides)),
+                   w.reason(c.outer_step.explanation, c.outer_step))
+        derive(w, innermost, level + 1, lead=(labels[-1].ljust(width), factors[-1]),
+               role=us[-1], depth=depth + len(layers))
+        w.emit(level + 1, w.label("so", width), Eq(tuple(so)))
+        _recognised_note(w, step, level + 1, depth)
+
+
+def _space_defs(head: list[Part]) -> list[Part]:
+    """A space between definitions that stays on the line (a break point drops it)."""
+    out: list[Part] = []
+    for p in head:
+        if isinstance(p, Seg) and p.brk and p.role == "math":
+            out.append(Seg(" "))
+        out.append(p)
+    return out
+
+
+def _recognised_sides(w: Walk, step: Step, depth: int) -> list[M]:
+    found = w.doc.recognised.get(step.expr)
+    if found is None or depth == 0:  # the root's recognised form is shown with the result
+        return []
+    return [w.n.mx(found.form)]
+
+
+def _recognised_note(w: Walk, step: Step, level: int, depth: int) -> None:
+    found = w.doc.recognised.get(step.expr)
+    if found is None or depth == 0:
+        return
+    value, written = found.definition
+    w.emit(level, Seg("where ", "dim"), Seg.math(w.n.mx(value) + " = " + w.n.mx(written), "dim"))
+
+
+def _product(w: Walk, step: ProductStep, level: int, lead: Lead | None, role: M | None,
+             depth: int) -> None:
+    with w.item():
+        w.record(step)
+        n = w.n
+        names = [w.letter(f) for f in step.factors]
+        firsts = {m.text: (m, f) for m, f in reversed(list(zip(names, step.factors)))}
+        defs = [m + " = " + n.mx(f) for m, f in
+                sorted(firsts.values(), key=lambda mf: names.index(mf[0]))]
+        product = mjoin(names, M("·", r"\,"))
+        w.emit(level, Seg.math(n.mx(step.expr)), Seg.math(M(" = ", " = ") + product),
+               Seg(" is a product with "),
+               *_space_defs([Seg.math(d + ("," if i < len(defs) - 1 else ""), brk=i > 0)
+                             for i, d in enumerate(defs)]))
+        lhs = M(f"({product.text})′", rf"\left({product.tex}\right)'")
+        rule = mjoin([mjoin([prime(m) if j == i else m for j, m in enumerate(names)],
+                            M("·", r"\,")) for i in range(len(names))], " + ")
+        shown = [light(s.result) for s in step.substeps]
+        values = mjoin([mjoin([n.factor(shown[j] if j == i else f)
+                               for j, f in enumerate(step.factors)], DOT_TIGHT)
+                        for i in range(len(step.factors))], " + ")
+        if w.detail == "brief":
+            nested = _nested(step)
+            w.emit(level + 1, w.label("product rule"),
+                   Eq((lhs, rule) if nested else (lhs, rule, values, w.tidy(step))))
+            for s in nested:
+                derive(w, s, level + 1, depth=depth + 1)
+            if nested:
+                w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+            return
+        w.emit(level + 1, w.label("product rule"), Eq((lhs, rule)))
+        _factor_lines(w, step, names, level + 1, depth)
+        w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+
+
+def _nested(step: Step) -> list[Step]:
+    """Brief detail: the structural steps a product or quotient's factors contain."""
+    out: list[Step] = []
+    for s in step.substeps:
+        if isinstance(s, _STRUCTURAL):
+            out.append(s)
+        else:
+            out += _structural_children(s)
+    return list({id(s): s for s in out}.values())
+
+
+def _factor_lines(w: Walk, step: Step, names: list[M], level: int, depth: int) -> None:
+    done: set[str] = set()
+    for m, s in zip(names, step.substeps):
+        if m.text in done:
+            continue
+        done.add(m.text)
+        if w.detail == "normal" and _folded(s):  # f′ = 1: the value, without a reason
+            w.record(s)
+            w.emit(level, Eq((prime(m), w.tidy(s))))
+            continue
+        derive(w, s, level, lead=("", prime(m)), role=m, depth=depth + 1)
+
+
+def _quotient(w: Walk, step: QuotientStep, level: int, lead: Lead | None, role: M | None,
+              depth: int) -> None:
+    with w.item():
+        w.record(step)
+        n = w.n
+        f, g = w.letter(step.numerator), w.letter(step.denominator)
+        w.emit(level, Seg.math(n.mx(step.expr)), Seg.math(M(" = ", " = ") + f + "/" + g),
+               Seg(" is a quotient with "),
+               Seg.math(f + " = " + n.mx(step.numerator) + ","), Seg(" "),
+               Seg.math(g + " = " + n.mx(step.denominator), brk=True))
+        lhs = M(f"({f.text}/{g.text})′", rf"\left(\frac{{{f.tex}}}{{{g.tex}}}\right)'")
+        rule = M(f"({f.text}′·{g.text} − {f.text}·{g.text}′)/{g.text}²",
+                 rf"\frac{{{f.tex}'{g.tex} - {f.tex}{g.tex}'}}{{{g.tex}^{{2}}}}")
+        du, dv = (light(s.result) for s in step.substeps)
+        u, v = step.numerator, step.denominator
+        top = mjoin([n.factor(du), n.factor(v)], DOT_TIGHT) + " − " + mjoin(
+            [n.factor(u), n.factor(dv)], DOT_TIGHT)
+        den = n.paren(v) if isinstance(v, (Add, Neg, Mul, Div, Pow)) else n.mx(v)
+        den_text = den.text if den.text.startswith("(") or isinstance(v, (Symbol, Func)) \
+            else f"({den.text})"
+        values = M(f"({top.text})/{den_text}²",
+                   rf"\frac{{{top.tex.replace('−', '-')}}}{{\left({n.mx(v).tex}\right)^{{2}}}}")
+        if w.detail == "brief":
+            nested = _nested(step)
+            w.emit(level + 1, w.label("quotient rule"),
+                   Eq((lhs, rule) if nested else (lhs, rule, values, w.tidy(step))))
+            for s in nested:
+                derive(w, s, level + 1, depth=depth + 1)
+            if nested:
+                w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+            return
+        w.emit(level + 1, w.label("quotient rule"), Eq((lhs, rule)))
+        _factor_lines(w, step, [f, g], level + 1, depth)
+        w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+
+
+def _log_diff(w: Walk, step: LogDiffStep, level: int, lead: Lead | None, role: M | None,
+              depth: int) -> None:
+    with w.item():
+        w.record(step)
+        n = w.n
+        y = role if role is not None else (w.top if depth == 0 else w.letter(step.expr))
+        ln_y = M(f"ln {y.text}", rf"\ln {y.tex}")
+        w.emit(level, Seg.math(y + " = " + n.mx(step.expr)), Seg(" has "),
+               Seg.math(n.name(step.variable)), Seg(" in the base and in the exponent: "),
+               Seg("logarithmic differentiation", brk=True))
+        w.emit(level + 1, w.label("take logarithms"), Eq((ln_y, n.mx(step.log_form))))
+        y_prime = prime(y)
+        ratio = M(f"{y_prime.text}/{y.text}", rf"\frac{{{y_prime.tex}}}{{{y.tex}}}")
+        inner = step.substeps[0]
+        w.emit(level + 1, w.label("differentiate both sides"),
+               Eq((ratio, n.of(step.log_form, step.variable))))
+        if w.detail == "brief":
+            for s in ([inner] if isinstance(inner, _STRUCTURAL) else _structural_children(inner)):
+                derive(w, s, level + 2, depth=depth + 1)
+        else:
+            derive(w, inner, level + 2, depth=depth + 1)
+        w.emit(level + 1, Seg("multiply by ", "label"), Seg.math(y, "label"), Seg("  ", "label"),
+               Eq((y_prime, y + DOT_TIGHT + n.paren(light(inner.result)),
+                   n.mx(step.expr) + DOT_TIGHT + n.paren(light(inner.result)), w.tidy(step))))
+
+
+def _multi_chain(w: Walk, step: MultiChainStep, level: int, lead: Lead | None,
+                 role: M | None, depth: int) -> None:
+    with w.item():
+        w.record(step)
+        n = w.n
+        entry = FUNCTIONS[step.function]
+        w.emit(level, Seg.math(n.mx(step.expr)), Seg(" has several inner functions: "),
+               Seg.math(M("F′ = Σ ∂F/∂(argument) · (argument)′",
+                          r"F' = \sum \frac{\partial F}{\partial a_i}\, a_i'"), brk=True),
+               w.reason(f"chain rule for {entry.display} of several arguments", step))
+        for i, (arg, partial, s) in enumerate(zip(step.arguments, step.partials, step.substeps), 1):
+            w.emit(level + 1, w.label(f"argument {i}"), Seg.math(n.mx(arg)),
+                   Seg(", "), Seg.math(M(f"∂F/∂(argument {i}) = ",
+                                         rf"\frac{{\partial F}}{{\partial a_{{{i}}}}} = ")
+                                       + n.mx(light(partial))))
+            if w.detail == "brief":
+                for t in ([s] if isinstance(s, _STRUCTURAL) else _structural_children(s)):
+                    derive(w, t, level + 2, depth=depth + 1)
+            elif not (w.detail == "normal" and _folded(s)):
+                derive(w, s, level + 2, depth=depth + 1)
+        terms = [n.paren(light(p)) + DOT + n.paren(light(s.result))
+                 for p, s in zip(step.partials, step.substeps)]
+        w.emit(level + 1, w.label("so"), Eq((n.of(step.expr, step.variable),
+                                            mjoin(terms, " + "), w.tidy(step))))
+
+
+def _sum(w: Walk, step: SumStep, level: int, lead: Lead | None, role: M | None,
+         depth: int) -> None:
+    n = w.n
+    w.record(step)
+    terms = [n.of(t, step.variable) for t in step.expr.children]
+    if lead is not None:
+        w.emit(level, *_with_sides(_lhs(w, step, lead), n.of(step.expr, step.variable),
+                                   mjoin(terms, " + ")), w.reason(step.explanation, step))
+    elif depth == 0:  # the title already says d/dx [expr]
+        w.emit(level, Seg(step.explanation[:1].upper() + step.explanation[1:] + ":", "head",
+                          steps=(step,)))
+    else:
+        w.emit(level, Eq((n.of(step.expr, step.variable), mjoin(terms, " + "))),
+               w.reason(step.explanation, step))
+    for s in step.substeps:
+        if w.detail == "normal" and _folded(s):
+            w.record(s)
+            continue
+        derive(w, s, level + 1, depth=depth + 1)
+    w.emit(level + 1, Eq((n.mx(_term_sum(step)),
+                          w.tidy(step)), open=True))
+
+
+def _term_sum(step: Step) -> Expr:
+    """The terms' derivatives added up as shown (a term that is itself a sum spliced in)."""
+    terms: list[Expr] = []
+    for s in step.substeps:
+        r = light(s.result)
+        terms += list(r.terms) if isinstance(r, Add) else [r]
+    return Add(tuple(terms))
+
+
+def _constant_multiple(w: Walk, step: ConstantMultipleStep, level: int, lead: Lead | None,
+                       role: M | None, depth: int) -> None:
+    n = w.n
+    w.record(step)
+    c, operand = step.constant, step.operand
+    inner = n.of(operand, step.variable)
+    if step.divides:
+        kept = inner + M(" / ", " / ") + n.paren(c)
+    elif isinstance(c, Num) and c.value == -1:
+        kept = "−" + inner if not inner.text.startswith("−") else inner
+        kept = M(kept.text, "-" + inner.tex)
+    else:
+        kept = n.paren(c) + DOT + inner
+    parts: list[Part] = (_lhs(w, step, lead) if lead is not None
+                         else [Eq((n.of(step.expr, step.variable),))])
+    if lead is not None:
+        parts = _with_sides(parts, n.of(step.expr, step.variable))
+    w.emit(level, *_with_sides(parts, kept), w.reason(_why_constant(step), step))
+    derive(w, step.substeps[0], level + 1, depth=depth + 1)
+    value = light(step.substeps[0].result)
+    if step.divides:
+        raw = n.paren(value) + M(" / ", " / ") + n.paren(c)
+    elif isinstance(c, Num) and c.value == -1:
+        raw = M("−", "-") + n.paren(value)
+    else:
+        raw = n.paren(c) + DOT + n.paren(value)
+    w.emit(level + 1, Eq((raw, w.tidy(step)), open=True))
+
+
+def _why_constant(step: ConstantMultipleStep) -> str:
+    c = step.constant
+    if isinstance(c, Num) and c.value == -1:
+        return "the minus sign stays"
+    return step.explanation
+
+
+def _rewrite(w: Walk, step: RewriteStep, level: int, lead: Lead | None, role: M | None,
+             depth: int) -> None:
+    n = w.n
+    w.record(step)
+    w.emit(level, Eq((n.mx(step.expr), n.mx(step.rewritten))), w.reason(step.reason, step))
+    derive(w, step.substeps[0], level, role=role, depth=depth + 1)
+
+
+def _leaf(w: Walk, step: Step, level: int, lead: Lead | None, role: M | None,
+          depth: int) -> None:
+    w.record(step)
+    _write_one_line(w, step, level, lead)
+
+
+OUTLINERS: dict[type, Callable[..., None]] = {
+    ConstantStep: _leaf, VariableStep: _leaf, FunctionStep: _leaf, PowerStep: _leaf,
+    ExponentialStep: _leaf, ReciprocalStep: _leaf,
+    ConstantMultipleStep: _constant_multiple, SumStep: _sum, ProductStep: _product,
+    QuotientStep: _quotient, ChainStep: _chain, MultiChainStep: _multi_chain,
+    LogDiffStep: _log_diff, RewriteStep: _rewrite,
+}
+
+
+# ── the whole document ─────────────────────────────────────────────────────────
+_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
+             "Ninth", "Tenth")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def is_partial(expr: Expr, variable: str) -> bool:
+    return len(free_symbols(expr) - {variable}) > 0
+
+
+def output_name(expr: Expr) -> str:
+    """What the whole expression is called in the steps: y, unless y is one of its symbols."""
+    taken = free_symbols(expr)
+    return next(n for n in ("y", "F", "J", "out", "out_") if n not in taken)
+
+
+def _stage_top(expr: Expr, order: int) -> M:
+    """y for the function, y′ for its first derivative (the function of stage 2), …"""
+    y = output_name(expr)
+    if order <= 1:
+        return M(y, y)
+    k = order - 1
+    marks = {1: ("′", "'"), 2: ("″", "''"), 3: ("‴", "'''")}
+    uni, tex = marks.get(k, (f"⁽{str(k).translate(_SUPERSCRIPTS)}⁾", f"^{{({k})}}"))
+    return M(y + uni, y + tex)
+
+
+def order_op(n: Notation, order: int) -> M:
+    """d/dx, d²/dx², ∂³/∂x³."""
+    if order == 1:
+        return n.op()
+    v = n.name(n.variable)
+    sup = str(order).translate(_SUPERSCRIPTS)
+    if n.partial:
+        return M(f"∂{sup}/∂{v.text}{sup}", rf"\frac{{\partial^{{{order}}}}}{{\partial {v.tex}^{{{order}}}}}")
+    return M(f"d{sup}/d{v.text}{sup}", rf"\frac{{d^{{{order}}}}}{{d{v.tex}^{{{order}}}}}")
+
+
+def document(d: Derivation, detail: str | None = None, *, slope: Slope | None = None,
+             recognised: Sequence[Recognition] | None = None) -> Document:
+    """The derivation as lines: titles, steps, result, recognised forms, proof, slope."""
+    from chainrule.render.plain import verification_line
+    detail = detail or d.detail
+    if detail not in DETAILS:
+        from chainrule.errors import UsageError
+        raise UsageError(f"unknown detail level {detail!r}; choose brief, normal or full")
+    found = list(d.recognised if recognised is None else recognised)
+    reserved = set(free_symbols(d.expr)) | {d.variable, "d", "e", "i", "l", "o", "u", "v", "w",
+                                           "x", "y", "z"}
+    reserved |= {s.name for st in d.stages for s in _funcs(st.expr)}
+    doc = _Shared(Names(reserved), detail, {r.expr: r for r in found})
+    base = Notation(d.variable, is_partial(d.expr, d.variable))
+    for stage in d.stages:
+        title: list[Part] = []
+        if d.order > 1:
+            word = _ORDINALS[stage.order - 1] if stage.order <= len(_ORDINALS) else \
+                f"Derivative {stage.order}"
+            title.append(Seg(f"{word} derivative" + (":" if stage.order == 1 else
+                                                      " (of the one before):") + " ", "title"))
+        title.append(Seg.math(base.of(stage.expr), "title"))
+        doc.lines.append(Line(0, title, "title"))
+        doc.lines.append(Line(0, [], "blank"))
+        w = Walk(doc, stage.steps, stage.expr, d.variable, _stage_top(d.expr, stage.order))
+        derive(w, stage.steps, 0)
+        doc.lines.append(Line(0, [], "blank"))
+    for stage in d.stages[:-1]:  # a higher order lists every derivative on the way
+        lead = "Result:  " if stage.order == 1 else " " * 9
+        doc.lines.append(Line(0, [Seg(lead, "label"), Eq((order_op(base, stage.order) + " "
+                                                          + base.bracket(d.expr),
+                                                          base.mx(stage.result)))], "result"))
+    lhs = order_op(base, d.order) + " " + base.bracket(d.expr)
+    root = [r for r in found if r.expr == d.expr and d.order == 1]
+    parts: list[Part] = [Seg("Result:  " if d.order == 1 else " " * 9, "label")]
+    sides = [lhs, base.mx(d.result)]
+    if root and light(root[0].form) != light(d.result):
+        sides.append(base.mx(root[0].form))
+    parts.append(Eq(tuple(sides), breaks=frozenset({2})))
+    if root and len(sides) > 2 and root[0].definition[0] != root[0].definition[1]:
+        value, written = root[0].definition
+        parts += [Seg("   where ", "dim", brk=True),
+                  Seg.math(base.mx(value) + " = " + base.mx(written), "dim")]
+    doc.lines.append(Line(0, parts, "result"))
+    for r in root:
+        rule = M(*r.rule)
+        doc.lines.append(Line(1, [Seg.math(rule, "note"), Seg(": " + r.note, "note")], "note"))
+    v = d.verification
+    doc.lines.append(Line(0, [Seg(verification_line(v), "good" if v.proven else "warn")],
+                          "proof"))
+    if slope is not None:
+        doc.lines.append(Line(0, [], "blank"))
+        doc.lines += slope_lines(slope, d, base)
+    return Document(doc.lines, numbered=doc.refs > 0, steps_total=doc.counter)
+
+
+def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
+    """At x = 5: the value, the slope, what its sign means, the tangent line."""
+    lines: list[Line] = []
+    x = n.name(s.variable)
+    y = M(*(2 * (output_name(d.expr),)))
+    dy = n.leibniz(y)
+    where = mjoin([n.name(k) + " = " + n.mx(v) for k, v in s.point.items()], ", ")
+    lines.append(Line(0, [Seg("At ", "title"), Seg.math(where, "title")], "heading"))
+    if s.value is None:
+        lines.append(Line(1, [Seg.math(y), Seg(" has no value here: "),
+                              Seg(s.reason or "", "warn", brk=True)], "step"))
+        return lines
+    at: dict[Expr, Expr] = {Symbol(k): v for k, v in s.point.items()}
+    lines.append(Line(1, [_eq_value([y, n.mx(d.expr), *_put_in(n, d.expr, at, s.value)],
+                                    s.value)], "step"))
+    if s.slope is None:
+        same = (s.sides is not None and not any(map(math.isinf, s.sides))
+                and math.isclose(*s.sides, rel_tol=1e-4, abs_tol=1e-6))
+        lines.append(Line(1, [Seg.math(dy), Seg(" cannot be evaluated here: " if same else
+                                                " does not exist here: "),
+                              Seg(s.reason or "", "warn", brk=True)], "step"))
+        if s.sides is not None:
+            left, right = s.sides
+            point = f"{x.text}\u00a0=\u00a0{n.mx(s.at).text}"
+            if math.isinf(left) or math.isinf(right):
+                tail = (f"near {point} the slope grows without bound "
+                        f"({_num(left)} on the left, {_num(right)} on the right): "
+                        "the tangent is vertical or there is none")
+            elif same:
+                tail = (f"the slope is {_num(left)} on both sides of {point}, so it may "
+                        "exist as a limit")
+            else:
+                tail = (f"just left of {point} the slope is {_num(left)}, just right of it "
+                        f"{_num(right)}: there is no single tangent line")
+            lines.append(Line(1, [Seg(tail, "words")], "step"))
+        return lines
+    result = d.stages[0].result
+    lines.append(Line(1, [_eq_value([dy, n.mx(result), *_put_in(n, result, at, s.slope)],
+                                    s.slope)], "step"))
+    held = ""
+    if s.others:
+        held = " (with " + ", ".join(f"{n.name(k).text} = {v.pretty()}"
+                                     for k, v in s.others.items()) + " held fixed)"
+    sign = s.slope.sign
+    step = M(f"{x.text} ← {x.text} − α·{dy.text}", rf"{x.tex} \leftarrow {x.tex} - \alpha {dy.tex}")
+    point = f"{x.text}\u00a0=\u00a0{n.mx(s.at).text}"  # never broken across lines
+    rate = s.slope.text if s.slope.is_rational else _num(s.slope.number)
+    if sign == 0:
+        lines.append(Line(1, [Seg(f"slope 0: {y.text} is flat at {point}{held}: a stationary "
+                                  "point (a minimum, a maximum or a saddle)", "words")], "step"))
+        lines.append(Line(1, [Seg("gradient descent: a step ", "words"), Seg.math(step),
+                              Seg(f" leaves {x.text} where it is", "words")], "step"))
+    else:
+        up = sign > 0
+        size = rate.lstrip("−")
+        lines.append(Line(1, [Seg(f"slope {'>' if up else '<'} 0: {y.text} "
+                                  f"{'increases' if up else 'decreases'} as {x.text} increases"
+                                  f"{held}, by about {size} per unit of {x.text} near {point}",
+                                  "words")], "step"))
+        lines.append(Line(1, [Seg("gradient descent: a step ", "words"), Seg.math(step),
+                              Seg(f" moves {x.text} {'down' if up else 'up'}, towards smaller "
+                                  f"{y.text}", "words")], "step"))
+    for k, v in enumerate(s.higher, 2):
+        op = order_op(n, k)
+        top = M(f"{op.text.split('/')[0]}{y.text}/{op.text.split('/')[1]}", "")
+        top = M(top.text, op.tex.replace("}{", y.tex + "}{", 1))
+        if v is None:
+            lines.append(Line(1, [Seg.math(top), Seg(" has no value here", "warn")], "step"))
+            continue
+        extra = ""
+        if k == 2:
+            extra = {1: ": the graph curves upward (convex) here",
+                     -1: ": the graph curves downward (concave) here",
+                     0: ": no curvature at this point"}[v.sign]
+        kth = d.stages[k - 1].result
+        lines.append(Line(1, [_eq_value([top, n.mx(kth), *_put_in(n, kth, at, v)], v),
+                              Seg(extra, "words")], "step"))
+    if s.tangent is not None and s.tangent_tidy is not None:
+        what = "tangent line" + (f" along {x.text}" if s.others else "")
+        lines.append(Line(1, [Seg(what + "  ", "label"),
+                              Eq((y, n.mx(s.tangent), n.mx(s.tangent_tidy)))], "step"))
+    else:
+        lines.append(Line(1, [Seg("tangent line  ", "label"),
+                              Eq((_approx_tangent(y, x, s),))], "step"))
+    return lines
+
+
+_CRAMPED = re.compile(r"\d[|√∛e]")  # "0|0|", "2√4", "2e^(…)": a number put in reads badly
+
+
+def _put_in(n: Notation, e: Expr, at: dict[Expr, Expr], v: Any) -> list[M]:
+    """``e`` with the point's numbers put in (2·5), when that reads clearly and says more
+    than the value itself."""
+    m = n.mx(substitute(e, at))
+    if _CRAMPED.search(m.text) or (v.exact is not None and m.text == v.exact.pretty()):
+        return []
+    return [m]
+
+
+def _approx_tangent(y: M, x: M, s: Slope) -> M:
+    """y ≈ f(a) + f′(a)(x − a) in decimals, when there is no exact form."""
+    assert s.value is not None and s.slope is not None
+    fa, m, a = _num(s.value.number), _num(s.slope.number), _num(_float(s.at))
+    tex = [t.replace("−", "-") for t in (fa, m, a)]
+    return M(f"{y.text} ≈ {fa} + {m}({x.text} − {a})",
+             rf"{y.tex} \approx {tex[0]} + {tex[1]}\left({x.tex} - {tex[2]}\right)")
+
+
+def _float(e: Expr) -> float:
+    from chainrule.evaluate import evaluate
+    return evaluate(e, {})
+
+
+def _eq_value(sides: list[M], v: Any) -> Eq:
+    """sides = value; an approximation with no exact form joins the last side with ≈."""
+    value = _val(v)
+    if value.text.startswith("≈"):
+        return Eq(tuple(sides[:-1]) + (sides[-1] + " " + value,))
+    return Eq(tuple(sides) + (value,))
+
+
+def _val(v: Any) -> M:
+    """An exact value, or an exact form with its decimal, or a decimal alone."""
+    if v.exact is not None and v.is_rational:
+        return M(v.exact.pretty(), v.exact.latex())
+    dec = _num(v.number)
+    if v.exact is not None:
+        return M(f"{v.exact.pretty()} ≈ {dec}", rf"{v.exact.latex()} \approx {dec.replace('−', '-')}")
+    return M(f"≈ {dec}", rf"\approx {dec.replace('−', '-')}")
+
+
+def _num(v: float) -> str:
+    if math.isinf(v):
+        return "+∞" if v > 0 else "−∞"
+    return f"{v:.4g}".replace("-", "−")
+
+
+def _funcs(e: Expr) -> Iterator[Func]:
+    from chainrule.expr import postorder
+    return (n for n in postorder(e) if isinstance(n, Func))
+
+
+# ── the Unicode notation used by other renderers (check) ───────────────────────
+@dataclass
 class Outline:
-    """State of one rendering: lines so far, the derivative operator, steps already shown."""
+    """Unicode notation for one derivation (used by the ``check`` renderer)."""
 
     variable: str
     partial: bool
     output: str = "y"
-    lines: list[Line] = field(default_factory=list)
-    shown: dict[int, Expr] = field(default_factory=dict)
     layer_names: dict[str, str] = field(default_factory=dict)
 
-    # ── notation ─────────────────────────────────────────────────────────────
     def m(self, e: Expr) -> str:
         """An expression as people read it, with layer symbols subscripted."""
-        names = {Symbol(raw): Symbol(shown) for raw, shown in self.layer_names.items()
-                 if raw in free_symbols(e)}
+        names: dict[Expr, Expr] = {Symbol(raw): Symbol(shown)
+                                   for raw, shown in self.layer_names.items()
+                                   if raw in free_symbols(e)}
         return (substitute(e, names) if names else e).pretty()
 
     def name(self, var: str) -> str:
@@ -77,235 +1200,10 @@ class Outline:
         op = "∂" if self.partial and (var is None or var == self.variable) else "d"
         return f"{op}{top}/{op}{v}"
 
-    def emit(self, indent: int, *segments: Segment) -> None:
-        self.lines.append(Line(indent, [s for s in segments if s[0]]))
-
 
 def shown_result(step: Step) -> Expr:
     """A step's result as shown: lightly simplified, so steps agree in form with the answer."""
     return light(step.result)
-
-
-def _paren(o: Outline, e: Expr) -> str:
-    text = o.m(e)
-    if isinstance(e, (Add, Neg)) or (isinstance(e, Num) and e.value < 0):
-        return f"({text})"
-    return text
-
-
-def _trivial(step: Step) -> bool:
-    if isinstance(step, _LEAVES):
-        return True
-    if isinstance(step, ConstantMultipleStep):
-        return isinstance(step.substeps[0], _LEAVES)
-    return False
-
-
-def _rule(text: str) -> Segment:
-    return (f"   ({text})", "rule")
-
-
-def _why(step: Step) -> str:
-    """The reason for a one-line step (a folded constant multiple names both rules)."""
-    if isinstance(step, ConstantMultipleStep):
-        c = step.constant
-        head = ("the minus sign stays" if isinstance(c, Num) and c.value == -1
-                else f"the constant {'divisor' if step.divides else 'factor'} {c.pretty()} stays")
-        inner = step.substeps[0]
-        if isinstance(inner, (ConstantStep, VariableStep)):
-            return head
-        return f"{head}; {inner.explanation}"
-    return step.explanation
-
-
-def _one_line(o: Outline, step: Step, indent: int, lead: list[Segment] | None = None) -> None:
-    """d/dx expr = result   (why) — for a trivial step."""
-    o.emit(indent, *(lead or []),
-           (f"{o.d(step.variable)} {o.arg(step.expr)} = {o.m(shown_result(step))}", "math"),
-           _rule(_why(step)))
-
-
-def _equation(o: Outline, indent: int, label: str, sides: list[str]) -> None:
-    """label lhs = a = b = c, broken over lines (= aligned) when it is too wide."""
-    sides = [x for i, x in enumerate(sides) if i == 0 or x != sides[i - 1]]
-    one = " = ".join(sides)
-    if indent + len(label) + len(one) <= 78 or len(sides) < 2:
-        o.emit(indent, (label, "label"), (one, "math"))
-        return
-    if len(sides) == 2:  # a formula and its tidy form: the tidy form goes below
-        o.emit(indent, (label, "label"), (sides[0], "math"))
-        o.emit(indent + len(label), (f"= {sides[1]}", "math"))
-        return
-    pad = indent + len(label) + len(sides[0]) + 1
-    o.emit(indent, (label, "label"), (f"{sides[0]} = {sides[1]}", "math"))
-    for side in sides[2:]:
-        o.emit(pad, (f"= {side}", "math"))
-
-
-# Steps whose first line announces them in words; the others get "d/dx [expr]" from a lead.
-_SELF_HEADED = (ChainStep, ProductStep, QuotientStep, LogDiffStep, MultiChainStep)
-
-
-def outline(o: Outline, step: Step, indent: int, role: str | None = None,
-            lead: list[Segment] | None = None, depth: int = 0) -> None:
-    """Write ``step``: role is the name of its output (y, u₁, …) when a chain names it."""
-    if depth > MAX_DEPTH:
-        o.emit(indent, ("… deeper steps not shown (see --format json)", "dim"))
-        return
-    if _trivial(step):
-        _one_line(o, step, indent, lead)
-        return
-    if id(step) in o.shown:
-        o.emit(indent, *(lead or []),
-               (f"{o.d(step.variable)} {o.arg(step.expr)} = {o.m(shown_result(step))}", "math"),
-               ("   (derived above)", "dim"))
-        return
-    o.shown[id(step)] = step.expr
-    if lead is not None:
-        if isinstance(step, _SELF_HEADED):
-            o.emit(indent, *lead, (f"{o.d(step.variable)} {o.arg(step.expr)}", "math"))
-        else:
-            o.emit(indent, *lead, (f"{o.d(step.variable)} {o.arg(step.expr)}", "math"),
-                   _rule(_why(step)))
-        indent += 2
-    elif not isinstance(step, _SELF_HEADED):
-        if depth == 0:  # the title already says d/dx [expr]: give the reason only
-            o.emit(indent, (_why(step)[:1].upper() + _why(step)[1:] + ":", "rule"))
-        else:
-            o.emit(indent, (f"{o.d(step.variable)} {o.arg(step.expr)}", "math"), _rule(_why(step)))
-        indent += 2
-    OUTLINERS[type(step)](o, step, indent, role, depth)
-
-
-def _chain(o: Outline, step: ChainStep, indent: int, role: str | None, depth: int) -> None:
-    u = sub(step.layer)
-    o.layer_names[step.layer] = u
-    named = role if role else (o.output if depth == 0 else None)
-    decomposition = f"{o.m(step.outer)} with {u} = {o.m(step.inner)}"
-    o.emit(indent, (f"{o.m(step.expr)}", "math"), (" is a composite: ", "label"),
-           (f"{named} = {decomposition}" if named else decomposition, "math"))
-    outer = step.outer_step
-    o.emit(indent + 2, ("outer  ", "label"),
-           (f"d/d{u} {o.m(step.outer)} = {o.m(light(step.outer_derivative))}", "math"),
-           _rule(outer.explanation))
-    inner = step.inner_step
-    inner_lead: list[Segment] = [("inner  ", "label"), (f"{o.dd(u)} = ", "math")]
-    if _trivial(inner):
-        _one_line(o, inner, indent + 2, inner_lead)
-    else:
-        outline(o, inner, indent + 2, role=u, lead=inner_lead, depth=depth + 1)
-    if named:
-        lhs, first = o.dd(named), f"{o.dd(named, step.layer) if named != o.output or not o.partial else 'd' + named + '/d' + u} · {o.dd(u)}"
-    else:
-        lhs, first = f"{o.d()} {o.m(step.expr)}", f"d/d{u} {o.m(step.outer)} · {o.dd(u)}"
-    product = f"{_paren(o, light(step.outer_at_inner))} · {_paren(o, light(step.inner_derivative))}"
-    _equation(o, indent + 2, "chain  ", [lhs, first, product, o.m(shown_result(step))])
-
-
-def _sum(o: Outline, step: SumStep, indent: int, role: str | None, depth: int) -> None:
-    for s in step.substeps:
-        outline(o, s, indent, lead=[] if not _trivial(s) else None, depth=depth + 1)
-    o.emit(indent, (f"= {o.m(shown_result(step))}", "math"))
-
-
-def _constant_multiple(o: Outline, step: ConstantMultipleStep, indent: int, role: str | None,
-                       depth: int) -> None:
-    outline(o, step.substeps[0], indent, depth=depth + 1)
-    o.emit(indent - 2, (f"= {o.m(shown_result(step))}", "math"))
-
-
-def _factor_lines(o: Outline, step: Step, labels: list[str], indent: int, depth: int) -> None:
-    for label, s in zip(labels, step.substeps):
-        if _trivial(s):
-            _one_line(o, s, indent + 2, [(label, "label")])
-        else:
-            outline(o, s, indent + 2, lead=[(label, "label")], depth=depth + 1)
-
-
-def _names(n: int) -> list[str]:
-    letters = "uvwpqrst"
-    return [letters[i] if i < len(letters) else f"f{i + 1}" for i in range(n)]
-
-
-def _product(o: Outline, step: ProductStep, indent: int, role: str | None, depth: int) -> None:
-    names = _names(len(step.factors))
-    parts = [f"{n} = {o.m(f)}" for n, f in zip(names, step.factors)]
-    o.emit(indent, (f"{o.m(step.expr)}", "math"), (" is a product: ", "label"),
-           (", ".join(parts), "math"), _rule(step.explanation))
-    _factor_lines(o, step, [f"{n}′ = " for n in names], indent, depth)
-    shown = [light(s.result) for s in step.substeps]
-    terms = [Mul(tuple(shown[j] if j == i else f for j, f in enumerate(step.factors)))
-             for i in range(len(step.factors))]
-    _equation(o, indent, "", [o.m(Add(tuple(terms))), o.m(shown_result(step))])
-
-
-def _quotient(o: Outline, step: QuotientStep, indent: int, role: str | None, depth: int) -> None:
-    o.emit(indent, (f"{o.m(step.expr)}", "math"), (" is a quotient: ", "label"),
-           (f"u = {o.m(step.numerator)}, v = {o.m(step.denominator)}", "math"),
-           _rule(step.explanation))
-    _factor_lines(o, step, ["u′ = ", "v′ = "], indent, depth)
-    du, dv = (light(s.result) for s in step.substeps)
-    u, v = step.numerator, step.denominator
-    formula = Div(Add((Mul((du, v)), Neg(Mul((u, dv))))), Pow(v, Num(2)))
-    _equation(o, indent, "", [o.m(formula), o.m(shown_result(step))])
-
-
-def _log_diff(o: Outline, step: LogDiffStep, indent: int, role: str | None, depth: int) -> None:
-    y = o.output
-    o.emit(indent, (f"{y} = {o.m(step.expr)}", "math"),
-           (" has the variable in base and exponent; take logarithms: ", "label"),
-           (f"ln {y} = {o.m(step.log_form)}", "math"))
-    o.emit(indent + 2, ("differentiate both sides: ", "label"),
-           (f"{y}′/{y} = {o.d()} [{o.m(step.log_form)}]", "math"))
-    outline(o, step.substeps[0], indent + 4, depth=depth + 1)
-    o.emit(indent + 2, ("multiply by " + y + ": ", "label"),
-           (f"{y}′ = {o.m(step.expr)} · {_paren(o, shown_result(step.substeps[0]))}", "math"))
-    o.emit(indent, (f"= {o.m(shown_result(step))}", "math"))
-
-
-def _rewrite(o: Outline, step: RewriteStep, indent: int, role: str | None, depth: int) -> None:
-    o.emit(indent, (f"{o.m(step.expr)} = {o.m(step.rewritten)}", "math"))
-    outline(o, step.substeps[0], indent, depth=depth + 1)
-
-
-def _multi_chain(o: Outline, step: MultiChainStep, indent: int, role: str | None,
-                 depth: int) -> None:
-    o.emit(indent, (f"{o.m(step.expr)}", "math"), (" has several inner functions: ", "label"),
-           ("F′ = sum of ∂F/∂(argument) · (argument)′", "math"))
-    for i, (arg, partial, s) in enumerate(zip(step.arguments, step.partials, step.substeps), 1):
-        o.emit(indent + 2, (f"argument {i}: ", "label"),
-               (f"{o.m(arg)}, ∂F/∂(argument {i}) = {o.m(light(partial))}", "math"))
-        outline(o, s, indent + 4, lead=[] if not _trivial(s) else None, depth=depth + 1)
-    o.emit(indent, (f"= {o.m(shown_result(step))}", "math"))
-
-
-def _leaf(o: Outline, step: Step, indent: int, role: str | None, depth: int) -> None:
-    _one_line(o, step, indent)
-
-
-OUTLINERS: dict[type, Callable[..., None]] = {
-    ConstantStep: _leaf, VariableStep: _leaf, FunctionStep: _leaf, PowerStep: _leaf,
-    ExponentialStep: _leaf, ReciprocalStep: _leaf,
-    ConstantMultipleStep: _constant_multiple, SumStep: _sum, ProductStep: _product,
-    QuotientStep: _quotient, ChainStep: _chain, MultiChainStep: _multi_chain,
-    LogDiffStep: _log_diff, RewriteStep: _rewrite,
-}
-
-
-def is_partial(expr: Expr, variable: str) -> bool:
-    return len(free_symbols(expr) - {variable}) > 0
-
-
-def output_name(expr: Expr) -> str:
-    """What the whole expression is called in the steps: y, unless y is one of its symbols."""
-    taken = free_symbols(expr)
-    return next(n for n in ("y", "F", "J", "out", "out_") if n not in taken)
-
-
-def outline_steps(root: Step, expr: Expr, variable: str) -> list[Line]:
-    o = Outline(variable, partial=is_partial(expr, variable), output=output_name(expr))
-    outline(o, root, 0)
-    return o.lines
 
 
 def header(expr: Expr, variable: str, op: str | None = None) -> str:

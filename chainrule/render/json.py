@@ -1,10 +1,14 @@
 """JSON: the stable, versioned document for tools (``--format json``, ``to_dict()``).
 
-Schema ``1.0``: ``schema``, ``input``, ``variable``, ``order``, ``simplify``, ``result``
-(Python syntax), ``result_pretty``, ``result_latex``, ``raw_result``, ``verification``
-(``status``, ``method``, ``points``, ``reference``, ``seconds``) and ``steps``: nested
-nodes with ``rule``, ``expr``, ``variable``, ``result``, ``explanation``, ``substeps`` and
-the rule's own fields (a ``chain`` node has ``outer``, ``inner``, ``layer``, …).
+Schema ``1.1``: ``schema``, ``input``, ``variable``, ``order``, ``simplify``, ``detail``,
+``result`` (Python syntax), ``result_pretty``, ``result_latex``, ``raw_result``,
+``verification`` (``status``, ``method``, ``points``, ``reference``, ``seconds``),
+``recognised`` (forms such as σ(x)·(1 − σ(x)), each proven), ``steps``: nested nodes with
+``rule``, ``expr``, ``variable``, ``result``, ``explanation``, ``substeps`` and the rule's
+own fields (a ``chain`` node has ``outer``, ``inner``, ``layer``, …), and — only when a
+point is given — ``at``: the value, slope, tangent line or the reason there is none.
+
+1.1 added ``detail``, ``recognised`` and ``at``; every 1.0 key is unchanged.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, Expo
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
+    from chainrule.recognise import Recognition
+    from chainrule.slope import Slope
 
 __all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "FIELDS"]
 
-SCHEMA = "1.0"
+SCHEMA = "1.1"
 
 # The rule-specific fields of each step class (the common ones are added for all).
 FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
@@ -69,7 +75,14 @@ def step_to_dict(root: Step) -> dict[str, Any]:
     return built[id(root)]
 
 
-def derivation_to_dict(d: Derivation) -> dict[str, Any]:
+def recognition_to_dict(r: Recognition) -> dict[str, Any]:
+    value, written = r.definition
+    return {"expr": str(r.expr), "name": r.form_name, "function": str(r.value),
+            "form": str(r.form), "form_pretty": r.form.pretty(), "form_latex": r.form.latex(),
+            "definition": f"{value} = {written}", "rule": r.rule[0], "note": r.note}
+
+
+def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "input": d.input,
@@ -77,15 +90,19 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         "variable": d.variable,
         "order": d.order,
         "simplify": d.simplify,
+        "detail": d.detail,
         "result": str(d.result),
         "result_pretty": d.result.pretty(),
         "result_latex": d.result.latex(),
         "raw_result": str(d.raw_result),
         "verification": d.verification.to_dict(),
+        "recognised": [recognition_to_dict(r) for r in d.recognised],
         "steps": step_to_dict(d.steps),
     }
     if d.order > 1:
         doc["stages"] = [{"order": s.order, "expr": str(s.expr), "result": str(s.result),
                           "verification": s.verification.to_dict(),
                           "steps": step_to_dict(s.steps)} for s in d.stages]
+    if slope is not None:
+        doc["at"] = slope.to_dict()
     return doc

@@ -1,45 +1,104 @@
-"""Colour terminal output with rich: the same lines as plain text, styled by role."""
+"""Colour terminal output with rich: the plain lines, styled by role.
+
+With colour, nested steps hang from dim tree guides (│), and in each composite the inner
+functions are highlighted inside the expression the step works on — u₁ in one colour and,
+inside it, u₂ in the next — so the decomposition can be seen at a glance. Without colour
+(``NO_COLOR``, a pipe, a colourless console) the output is exactly the plain text.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
-from chainrule.render._outline import header, outline_steps
-from chainrule.render.plain import _ordinal_op, layout, verification_line
+from chainrule.expr import Expr, Symbol, substitute
+from chainrule.render._outline import document
+from chainrule.render.plain import INDENT, Row, layout
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
+    from chainrule.slope import Slope
 
-__all__ = ["render_rich", "STYLES"]
+__all__ = ["render_rich", "STYLES", "highlight"]
 
 STYLES = {
-    "math": "", "rule": "dim italic", "label": "bold cyan", "op": "bold",
-    "result": "bold green", "dim": "dim",
+    "math": "", "words": "", "rule": "dim italic", "head": "italic", "label": "bold cyan", "op": "bold",
+    "result": "bold green", "dim": "dim", "ref": "italic magenta", "good": "green",
+    "warn": "yellow", "title": "bold", "note": "italic",
 }
+LAYER_STYLES = ("bold yellow", "bold magenta", "bold blue", "bold green", "bold red",
+                "bold cyan")
+_HOLE = Symbol("⟦hole⟧")
 
 
-def render_rich(d: Derivation, console: Any, width: int | None = None) -> None:
+def _split(whole: Expr, part: Expr) -> tuple[str, str, str] | None:
+    """``whole`` as text before, the text of ``part``, text after — or None if the printer
+    writes ``part`` differently inside ``whole`` (then nothing is highlighted)."""
+    text, inner = whole.pretty(), part.pretty()
+    holed = substitute(whole, {part: _HOLE}).pretty()
+    hole = _HOLE.pretty()
+    if holed.count(hole) != 1:
+        return None
+    before, after = holed.split(hole)
+    for left, right in (("", ""), ("(", ")")):
+        if before + left + inner + right + after == text:
+            return before + left, inner, right + after
+    return None
+
+
+def highlight(whole: Expr, parts: Sequence[Expr]) -> list[tuple[str, int]]:
+    """The text of ``whole`` in pieces with a depth: 1 inside parts[0], 2 inside parts[1]
+    (which lies inside parts[0]), … — 0 elsewhere."""
+    pieces: list[tuple[str, int]] = []
+    current, depth = whole, 0
+    tail: list[tuple[str, int]] = []
+    for part in parts:
+        cut = _split(current, part)
+        if cut is None:
+            break
+        before, _, after = cut
+        pieces.append((before, depth))
+        tail.insert(0, (after, depth))
+        current, depth = part, depth + 1
+    pieces.append((current.pretty(), depth))
+    return [p for p in pieces + tail if p[0]]
+
+
+def _guides(row: Row) -> list[tuple[str, str]]:
+    """The indentation of a nested step as dim tree guides."""
+    pad = row.col - len(row.gutter)
+    out: list[tuple[str, str]] = []
+    if row.kind != "step" or row.level == 0:
+        return [(" " * pad, "")]
+    lead = row.base - len(row.gutter)
+    out.append((" " * lead, ""))
+    used = lead
+    for _ in range(row.level):
+        out.append(("│" + " " * (INDENT - 1), "dim"))
+        used += INDENT
+    out.append((" " * (pad - used), ""))
+    return out
+
+
+def render_rich(d: Derivation, console: Any, width: int | None = None,
+                detail: str | None = None, slope: Slope | None = None) -> None:
     """Print ``d`` on a rich ``console``."""
     from rich.text import Text
-
-    from chainrule.render._outline import is_partial
     width = width or console.width
-    for stage in d.stages:
-        title = header(stage.expr, d.variable)
-        if d.order > 1:
-            title = f"Derivative {stage.order}: {title}"
-        console.print(Text(title, style="bold"))
-        console.print()
-        for indent, segs in layout(outline_steps(stage.steps, stage.expr, d.variable), width):
-            text = Text(" " * indent, no_wrap=False)
-            for chunk, role in segs:
-                text.append(chunk, style=STYLES.get(role, ""))
-            console.print(text)
-        console.print()
-    op = _ordinal_op(d.variable, d.order, is_partial(d.expr, d.variable))
-    line = Text("Result:  ", style="bold")
-    line.append(f"{header(d.expr, d.variable, op)} = ", style="")
-    line.append(d.result.pretty(), style="bold green")
-    console.print(line)
-    mark = verification_line(d.verification)
-    console.print(Text(mark, style="green" if d.verification.proven else "yellow"))
+    colour = console.color_system is not None and not console.no_color
+    for row in layout(document(d, detail, slope=slope), width):
+        text = Text(no_wrap=True, overflow="ignore")
+        text.append(row.gutter, style="dim")
+        for chunk, style in (_guides(row) if colour else [(" " * (row.col - len(row.gutter)), "")]):
+            text.append(chunk, style=style)
+        for chunk, role, seg in row.chunks:
+            style = STYLES.get(role, "")
+            if row.kind == "title":
+                style = "bold"
+            if colour and seg is not None and seg.focus and chunk == seg.text:
+                for piece, depth in highlight(seg.focus[0], seg.focus[1:]):
+                    text.append(piece, style=LAYER_STYLES[(depth - 1) % len(LAYER_STYLES)]
+                                if depth else style)
+            else:
+                text.append(chunk, style=style)
+        text.rstrip()
+        console.print(text, soft_wrap=True)

@@ -1,0 +1,784 @@
+"""Answer checking: is a learner's derivative right, and if not, which mistake explains it?
+
+    >>> import chainrule
+    >>> r = chainrule.check("sin(x**2)", "cos(x**2)")
+    >>> r.correct, r.mistakes[0].kind, r.mistakes[0].layer_pretty
+    (False, 'missing_inner_derivative', 'sin(x²)')
+    >>> chainrule.check("tan(x)", "1/cos(x)**2").correct
+    True
+
+How it decides
+--------------
+* **Equal or not.** The answer and our derivative (computed by our rules, proven against
+  SymPy by :func:`chainrule.diff`) are evaluated at random points where the expression is
+  differentiable. A disagreement is confirmed at 30 digits before it counts, so rounding
+  never rejects a right answer; agreement is then proven symbolically when SymPy can, else
+  it stands as numeric. Corners and jumps of |u|, relu, sign and step functions are points
+  where the derivative does not exist; the result says so.
+* **Which mistake.** For every layer of the expression (every node of the step tree) and
+  every mistake in :data:`chainrule.mistakes.CATALOGUE` that can happen there, the wrong
+  derivative of that layer is put in place of the right one and the ordinary rules finish
+  the derivative around it. Each such candidate is compared with the answer at the sample
+  points. When no single mistake matches, pairs at different layers (and a sign error on
+  top of another mistake) are tried. A candidate matches only if it equals the answer at
+  every sample point, so a diagnosis is never a guess; when nothing matches, the result
+  says so and shows where the answer departs from the derivative.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import types
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from functools import lru_cache
+from itertools import combinations
+from typing import TYPE_CHECKING, Any, Literal, Sequence
+
+from chainrule.differentiate import Derivator
+from chainrule.errors import ParseError, UndefinedError, UsageError
+from chainrule.evaluate import evaluate
+from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, depth, free_symbols,
+                            node_count, postorder)
+from chainrule.functions import FUNCTIONS
+from chainrule.mistakes import BY_KIND, CATALOGUE, NBSP, Context, Layer, MistakeKind, Variant
+from chainrule.simplify import light
+from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
+                             PowerStep, ProductStep, QuotientStep, ReciprocalStep, Step,
+                             VariableStep, walk)
+
+if TYPE_CHECKING:
+    from chainrule.api import Derivation
+
+__all__ = ["check", "CheckResult", "Mistake", "Equivalence", "Disagreement", "Comparison",
+           "display", "rule_form"]
+
+Confidence = Literal["high", "medium", "low"]
+SCHEMA = "1.0"
+
+_SAMPLES = 10            # points a candidate must match (fewer only when fewer exist)
+_MIN_EQUAL = 6           # agreeing points needed to accept an answer numerically
+_MIN_MATCH = 3           # points needed before any diagnosis is made
+_CANDIDATES = 400        # random points tried to find the samples
+_RTOL, _ATOL = 1e-7, 1e-9
+_MATCH_RTOL = 1e-6       # candidates are other arrangements of a formula: a little looser
+_MAX_LAYERS = 60         # layers examined (outermost first) in very large expressions
+_MAX_PAIR_SINGLES = 90   # single mistakes combined into pairs
+_WORK = 3_000_000        # candidates × expression size: bounds the search, deterministically
+                         # (about two seconds; small expressions never reach it)
+_SYMPY_OPS = 400         # SymPy's simplify is asked only about differences this small
+_MAX_PIECES = 40         # terms or factors compared one by one
+_SYMPY_DEPTH = 150       # deeper trees are not handed to SymPy (its algorithms recurse)
+_SYMPY_NODES = 4000
+_RANGES = ((-2.0, 2.0), (0.05, 3.0), (1.05, 4.0), (-0.95, 0.95), (-4.0, -1.05))
+
+
+# ── results ──────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class Mistake:
+    """One mistake: its stable ``kind``, the ``layer`` (subexpression) it happened at, an
+    explanation, and the derivative of that layer the answer ``implied`` next to the
+    ``expected`` one (both in the form the rule writes them)."""
+
+    kind: str
+    layer: Expr
+    explanation: str
+    implied: Expr
+    expected: Expr
+    title: str = ""
+    confidence: Confidence = "high"
+    variant: str = "default"
+    rule: str = ""                   # what gives ``expected``: "chain rule", …, or "correct"
+    at_root: bool = False            # the layer is the whole expression
+    wrappable: str = field(default="", repr=False, compare=False)  # NBSP inside formulas
+
+    @property
+    def layer_pretty(self) -> str:
+        """The layer in Unicode math, e.g. ``sin(x²)``."""
+        return self.layer.pretty()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "variant": self.variant,
+                "layer": str(self.layer), "layer_pretty": self.layer_pretty,
+                "explanation": self.explanation,
+                "implied": str(self.implied), "implied_pretty": display(self.implied),
+                "expected": str(self.expected), "expected_pretty": display(self.expected),
+                "rule": self.rule, "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Whether the answer equals the derivative, and how that was established.
+
+    ``status``: ``symbolic`` (proven), ``numeric`` (equal at every sampled point; SymPy
+    could not prove it in time) or ``different``. ``except_where`` lists expressions g(x)
+    whose zeros are corners or jumps: there the derivative does not exist, and the answer
+    may say anything.
+    """
+
+    equal: bool
+    status: Literal["symbolic", "numeric", "different"]
+    method: str
+    points: int = 0
+    except_where: tuple[Expr, ...] = ()
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"equal": self.equal, "status": self.status, "method": self.method,
+                "points": self.points, "except_where": [str(e) for e in self.except_where],
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A point where the answer and the derivative differ (``answer`` None: undefined)."""
+
+    point: dict[str, float]
+    answer: float | None
+    derivative: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"point": dict(self.point), "answer": self.answer, "derivative": self.derivative}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The answer and the derivative compared piece by piece (``by`` terms or factors)."""
+
+    by: Literal["terms", "factors"]
+    matching: tuple[Expr, ...]
+    missing: tuple[Expr, ...]        # in the derivative, not in the answer
+    extra: tuple[Expr, ...]          # in the answer, not in the derivative
+    ratio: Fraction | None = None    # answer / derivative, when that is a constant
+    scaled: tuple[tuple[Expr, Expr, Fraction], ...] = ()  # (theirs, ours, ours/theirs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "matching": [str(e) for e in self.matching],
+                "missing": [str(e) for e in self.missing], "extra": [str(e) for e in self.extra],
+                "scaled": [{"derivative": str(d), "answer": str(a), "factor": str(f)}
+                           for d, a, f in self.scaled],
+                "ratio": None if self.ratio is None else str(self.ratio)}
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """The verdict on an answer: ``correct``, the ``mistakes`` that explain a wrong one (most
+    likely first; several when mistakes at several layers combine), and the correct
+    ``derivation``.
+
+    ``alternatives`` holds other diagnoses that explain the answer equally well;
+    ``confidence`` is ``high`` for an exact match with the catalogue, ``low`` for a hint,
+    and None when nothing matched. For a wrong answer, ``disagreement`` is the first sample
+    point where it departs from the derivative and ``comparison`` the piece-by-piece view.
+    """
+
+    expr: Expr
+    answer: Expr
+    variable: str
+    correct: bool
+    mistakes: list[Mistake]
+    derivation: Derivation
+    equivalence: Equivalence
+    alternatives: list[list[Mistake]] = field(default_factory=list)
+    confidence: Confidence | None = None
+    disagreement: Disagreement | None = None
+    comparison: Comparison | None = None
+    text: str | None = None
+    answer_text: str | None = None
+
+    @property
+    def derivative(self) -> Expr:
+        """The correct derivative (as :attr:`Derivation.result`)."""
+        return self.derivation.result
+
+    @property
+    def input(self) -> str:
+        return self.text if self.text is not None else str(self.expr)
+
+    @property
+    def answer_input(self) -> str:
+        return self.answer_text if self.answer_text is not None else str(self.answer)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (schema in docs/check.md)."""
+        from chainrule.render.check import check_to_dict
+        return check_to_dict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        import json
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_text(self, width: int = 80) -> str:
+        """Plain text, as ``chainrule check --format plain`` prints it."""
+        from chainrule.render.check import render_check_plain
+        return render_check_plain(self, width=width)
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+# ── display ──────────────────────────────────────────────────────────────────
+def display(e: Expr) -> str:
+    """A rule's form as people write it: f′(g)·g′ with its pieces joined by `` · ``.
+
+    A product of pieces (a factor that is itself a product) is a rule's form; a flat
+    product is one tidy expression and prints as usual.
+
+        >>> from chainrule.parser import parse
+        >>> display(parse("cos(x**2)*(2*x)")), display(parse("2*x*cos(x**2)"))
+        ('cos(x²) · 2x', '2x·cos(x²)')
+    """
+    if isinstance(e, Mul) and any(isinstance(f, (Mul, Div, Neg)) for f in e.factors):
+        return " · ".join(_bracketed(f) for f in e.factors)
+    return e.pretty()
+
+
+def _bracketed(e: Expr) -> str:
+    text = e.pretty()
+    if isinstance(e, (Add, Neg, Div)) or (isinstance(e, Num) and
+                                          (e.value < 0 or e.value.denominator != 1)):
+        return f"({text})"
+    return text
+
+
+# ── the API ──────────────────────────────────────────────────────────────────
+def check(expr: Any, answer: Any, var: Any = None, *, budget: float = 5.0) -> CheckResult:
+    """Check ``answer`` against d/d(var) ``expr`` and name the mistake if it is wrong.
+
+        >>> r = check("sin(x)**2", "2*x*cos(x**2)")
+        >>> r.mistakes[0].kind
+        'inner_outer_swapped'
+
+    ``expr`` and ``answer`` are text (parsed by :func:`chainrule.parse`), chainrule
+    expressions or SymPy expressions; ``var`` is inferred when ``expr`` has one symbol.
+    ``budget`` bounds SymPy's symbolic work in seconds. Text that does not parse raises
+    :class:`chainrule.ParseError` whose message says which of the two it was.
+    """
+    from chainrule.api import resolve_variable
+    parsed, text = _read(expr, "expression")
+    answer_expr, answer_text = _read(answer, "answer")
+    variable = resolve_variable(parsed, var)
+    derivation = _derive(parsed, variable)
+    if text is not None:
+        derivation = replace(derivation, text=text)
+    derivative = derivation.result
+
+    sampler = _Sampler(parsed, variable, derivative, answer_expr)
+    equivalence, disagreement = sampler.equivalence(budget)
+    diagnoses: list[_Diagnosis] = []
+    comparison = None
+    if not equivalence.equal:
+        samples = sampler.diagnosis_samples()
+        if len(samples) >= _MIN_MATCH:
+            diagnoses = _Diagnoser(derivation.steps, parsed, variable, samples,
+                                   sampler.abstract, answer_expr).run()
+        comparison = _compare(derivative, answer_expr, samples, sampler.abstract)
+        if not diagnoses and comparison is not None and comparison.ratio is not None:
+            hint = _ratio_hint(parsed, variable, comparison.ratio, derivative)
+            if hint is not None:
+                diagnoses = [hint]
+    return CheckResult(
+        expr=parsed, answer=answer_expr, variable=variable, correct=equivalence.equal,
+        mistakes=diagnoses[0].mistakes if diagnoses else [], derivation=derivation,
+        equivalence=equivalence, alternatives=[d.mistakes for d in diagnoses[1:4]],
+        confidence=diagnoses[0].confidence if diagnoses else None, disagreement=disagreement,
+        comparison=comparison, text=text, answer_text=answer_text)
+
+
+def _read(value: Any, what: str) -> tuple[Expr, str | None]:
+    if isinstance(value, str):
+        from chainrule.parser import parse
+        try:
+            return parse(value, strict=True), value
+        except ParseError as err:
+            raise ParseError(f"in the {what}: {err.message}", err.text, err.position,
+                             expected=err.expected, hint=err.hint, length=err.length) from None
+    from chainrule.api import as_expr
+    try:
+        return as_expr(value)
+    except UsageError:
+        raise UsageError(f"cannot check a {type(value).__name__} as the {what}: pass text, "
+                         "a chainrule Expr or a SymPy expression") from None
+
+
+@lru_cache(maxsize=128)
+def _derive(expr: Expr, variable: str) -> Derivation:
+    from chainrule.api import diff
+    return diff(expr, variable)
+
+
+# ── sampling and equivalence ─────────────────────────────────────────────────
+@dataclass
+class _Sample:
+    point: dict[str, float]
+    derivative: float
+    answer: float | None
+
+
+def _close(a: float, b: float, rtol: float = _RTOL) -> bool:
+    return abs(a - b) <= _ATOL + rtol * max(abs(a), abs(b))
+
+
+class _Sampler:
+    """Points where the expression is differentiable, with the derivative and the answer."""
+
+    def __init__(self, expr: Expr, variable: str, derivative: Expr, answer: Expr) -> None:
+        self.expr, self.variable = expr, variable
+        self.derivative, self.answer = derivative, answer
+        self.names = sorted(free_symbols(expr) | free_symbols(answer) | {variable})
+        self.abstract: Any = None
+        self.impls: Any = None
+        from chainrule.verify import _has_abstract  # shared with verification
+        if _has_abstract(expr) or _has_abstract(answer):
+            from chainrule.verify import _abstract_impls
+            self.abstract = _abstract_impls()
+            self.impls = self.abstract["impls"]
+        self.samples = self._collect()
+        self._oracle: Any = None
+
+    def _collect(self) -> list[_Sample]:
+        rng = random.Random(20261125)
+        out: list[_Sample] = []
+        for i in range(_CANDIDATES):
+            lo, hi = _RANGES[i % len(_RANGES)] if i < 200 else _RANGES[rng.randrange(5)]
+            point = {n: round(rng.uniform(lo, hi), 4) for n in self.names}
+            try:
+                evaluate(self.expr, point, strict=True, abstract=self.impls)
+                d = evaluate(self.derivative, point, abstract=self.impls)
+            except UndefinedError:
+                continue
+            try:
+                a: float | None = evaluate(self.answer, point, abstract=self.impls)
+            except UndefinedError:
+                a = None
+            out.append(_Sample(point, d, a))
+            if len(out) >= 2 * _SAMPLES:
+                break
+        return out
+
+    def _precise(self, point: dict[str, float]) -> bool:
+        """Whether answer and derivative agree at 30 digits (SymPy) at ``point``."""
+        from chainrule.sympy_bridge import to_sympy
+        from chainrule.verify import _agree_precisely
+        if not (_sympy_can(self.answer) and _sympy_can(self.derivative)):
+            return False
+        try:
+            if self._oracle is None:
+                self._oracle = to_sympy(self.derivative)
+            return _agree_precisely(self.answer, self._oracle, point, self.abstract)
+        except (RecursionError, ArithmeticError, ValueError, TypeError):
+            return False
+
+    def equivalence(self, budget: float) -> tuple[Equivalence, Disagreement | None]:
+        agreed = 0
+        for s in self.samples:
+            if s.answer is not None and _close(s.answer, s.derivative):
+                agreed += 1
+                continue
+            if self._precise(s.point):  # rounding, or a form our floats cannot evaluate
+                agreed += 1
+                continue
+            method = ("undefined where the derivative exists" if s.answer is None
+                      else "different values")
+            return (Equivalence(False, "different", method, agreed),
+                    Disagreement(s.point, s.answer, s.derivative))
+        corners = _corners(self.expr)
+        note = ""
+        if corners:
+            where = ", ".join(f"{c.pretty()} = 0" for c in corners)
+            note = f"equal wherever the derivative exists; it does not exist where {where}"
+        proven = _symbolically_equal(self.answer, self.derivative, budget)
+        if proven:
+            return Equivalence(True, "symbolic", "equal to the derivative (symbolic)", agreed,
+                               corners, note), None
+        if agreed >= _MIN_EQUAL or (agreed and agreed == len(self.samples)):
+            return Equivalence(True, "numeric",
+                               f"equal to the derivative at {agreed} random points", agreed,
+                               corners, note), None
+        return Equivalence(False, "different",
+                           "no point where both are defined, and no symbolic proof", agreed), None
+
+    def diagnosis_samples(self) -> list[_Sample]:
+        return [s for s in self.samples if s.answer is not None][:_SAMPLES]
+
+
+def _corners(expr: Expr) -> tuple[Expr, ...]:
+    """Arguments g of functions that are defined but not differentiable where g = 0.
+
+    Read from the function table: an entry whose value exists at 0 but whose derivative
+    does not (|u|, relu, sign, the step function).
+    """
+    found: list[Expr] = []
+    for node in postorder(expr):
+        if not isinstance(node, Func) or len(node.args) != 1:
+            continue
+        entry = FUNCTIONS[node.name]
+        if entry.abstract or entry.domain(0.0) or not entry.domain(1e-3):
+            continue
+        try:
+            value = entry.numeric(0.0)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if math.isfinite(value) and node.args[0] not in found:
+            found.append(node.args[0])
+    return tuple(found)
+
+
+def _sympy_can(e: Expr) -> bool:
+    """Whether SymPy may be given ``e``: its algorithms recurse, so not very deep trees."""
+    return node_count(e) <= _SYMPY_NODES and depth(e) <= _SYMPY_DEPTH
+
+
+def _symbolically_equal(answer: Expr, derivative: Expr, budget: float) -> bool:
+    if not (_sympy_can(answer) and _sympy_can(derivative)):
+        return False
+    import sympy as sp
+
+    from chainrule.sympy_bridge import run_with_budget, to_sympy
+
+    def work() -> bool:
+        a, d = to_sympy(answer), to_sympy(derivative)
+        if a == d:
+            return True
+        difference = a - d
+        if difference.has(sp.Subs, sp.Derivative):
+            difference = difference.doit()
+        if difference == 0 or sp.expand(difference) == 0:
+            return True
+        if sp.count_ops(difference) > _SYMPY_OPS:
+            return False
+        return bool(sp.simplify(difference) == 0)
+
+    done, value = run_with_budget(work, budget)
+    return bool(done and value is True)
+
+
+# ── diagnosis ────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class _Spec:
+    """One mistake to apply: a kind at a layer, variant number ``index``."""
+
+    kind: MistakeKind
+    rank: int
+    layer: Layer
+    order: int           # layers deeper in the tree come first when applied
+    index: int
+    variant: Variant
+
+
+@dataclass(frozen=True)
+class _Diagnosis:
+    mistakes: list[Mistake]
+    key: tuple[Any, ...]
+    confidence: Confidence
+
+
+_RULE_NAMES: dict[type, str] = {ChainStep: "chain rule", ProductStep: "product rule",
+                                QuotientStep: "quotient rule", PowerStep: "power rule",
+                                ExponentialStep: "exponential rule",
+                                ReciprocalStep: "reciprocal rule"}
+
+
+def _product(*factors: Expr) -> Expr:
+    kept = [f for f in factors if f is not ONE]
+    return Mul(tuple(kept)) if kept else ONE
+
+
+def rule_form(step: Step) -> Expr:
+    """The correct derivative of a step's expression as the rule writes it (pieces tidy)."""
+    if isinstance(step, ChainStep):
+        return _product(light(step.outer_at_inner), light(step.inner_derivative))
+    if isinstance(step, ProductStep):
+        shown = [light(s.result) for s in step.substeps]
+        return Add(tuple(_product(*(shown[j] if j == i else f for j, f in enumerate(step.factors)))
+                         for i in range(len(step.factors))))
+    if isinstance(step, QuotientStep):
+        du, dv = (light(s.result) for s in step.substeps)
+        u, v = step.numerator, step.denominator
+        return Div(light(Add((_product(du, v), Neg(_product(u, dv))))), Pow(v, Num(2)))
+    if isinstance(step, ConstantMultipleStep):
+        du = light(step.substeps[0].result)
+        if step.divides:
+            return Div(du, step.constant)
+        if step.constant is Num(-1):
+            return light(Neg(du))
+        return _product(step.constant, du)
+    return light(step.result)
+
+
+class _Diagnoser:
+    def __init__(self, root: Step, expr: Expr, variable: str, samples: list[_Sample],
+                 abstract: Any, answer: Expr) -> None:
+        self.expr, self.variable = expr, variable
+        self.answer = answer
+        self._answer_form: Any = None
+        self.samples = samples
+        self.impls = abstract["impls"] if abstract else None
+        self.reserved = free_symbols(expr)
+        self.fresh = Derivator(variable, self.reserved)  # correct derivatives, shared
+        self.size = node_count(expr) + node_count(root.result)
+        self.work = 0
+        steps = [s for s in walk(root) if s.variable == variable
+                 and not isinstance(s, (ConstantStep, VariableStep))]
+        seen: set[Expr] = set()
+        self.layers: list[Layer] = []
+        for s in steps:
+            if s.expr not in seen:
+                seen.add(s.expr)
+                self.layers.append(Layer.of(s, variable, is_root=s is root))
+        self.layers = self.layers[:max(4, min(_MAX_LAYERS, 20_000 // self.size))]
+        # walk() is parents first: a layer's position from the end puts inner layers first
+        self.order = {layer.node: len(self.layers) - i for i, layer in enumerate(self.layers)}
+
+    # candidates
+    def context(self) -> Context:
+        self.work += 10 * self.size  # deriving and tidying a candidate: ~10 passes
+        return Context(self.variable, self.reserved, self.fresh)
+
+    def singles(self) -> list[_Spec]:
+        ctx = self.context()
+        specs = []
+        for rank, kind in enumerate(CATALOGUE):
+            for layer in self.layers:
+                for index, variant in enumerate(kind.generate(layer, ctx)):
+                    specs.append(_Spec(kind, rank, layer, self.order[layer.node], index, variant))
+        return specs
+
+    def apply(self, specs: Sequence[_Spec]) -> tuple[Expr, list[tuple[_Spec, Variant]]] | None:
+        """The whole derivative with ``specs`` applied, inner layers first."""
+        ctx = self.context()
+        used: list[tuple[_Spec, Variant]] = []
+        for spec in sorted(specs, key=lambda s: (s.order, s.kind.stacks)):
+            if len(specs) == 1:
+                variant = spec.variant
+            else:
+                variants = list(spec.kind.generate(spec.layer, ctx))
+                if spec.index >= len(variants):
+                    return None
+                variant = variants[spec.index]
+            ctx.seed(spec.layer.node, variant.wrong)
+            used.append((spec, variant))
+        return ctx.d(self.expr), used
+
+    def matches(self, candidate: Expr) -> bool:
+        self.work += self.size * len(self.samples) // 4
+        for s in self.samples:
+            try:
+                value = evaluate(candidate, s.point, abstract=self.impls)
+            except UndefinedError:
+                return False
+            assert s.answer is not None
+            if not _close(value, s.answer, _MATCH_RTOL):
+                return False
+        return True
+
+    def diagnosis(self, used: list[tuple[_Spec, Variant]], candidate: Expr) -> _Diagnosis:
+        confidence: Confidence = "high" if len(self.samples) >= 5 else "medium"
+        mistakes = []
+        for spec, variant in sorted(used, key=lambda u: (-u[0].order, u[0].kind.stacks,
+                                                         u[0].rank)):
+            layer = spec.layer
+            text = spec.kind.explain(variant, layer)
+            mistakes.append(Mistake(
+                kind=spec.kind.kind, layer=layer.node, explanation=text.replace(NBSP, " "),
+                implied=variant.wrong, expected=rule_form(layer.step), title=spec.kind.title,
+                confidence=confidence, variant=variant.template,
+                rule=_RULE_NAMES.get(type(layer.step), "correct"), at_root=layer.is_root,
+                wrappable=text))
+        # fewer mistakes first; a specific reading before a catch-all (an overall sign);
+        # a reading whose tidy form is the answer as written (−2·sin x·cos x is the
+        # derivative of cos²x, though it equals −sin 2x); the catalogue's prior; outer first
+        same_form = self.same_form(candidate)
+        key = (len(used), sum(not v.specific for _, v in used), not same_form,
+               sum(s.rank for s, _ in used), sum(-s.order for s, _ in used))
+        return _Diagnosis(mistakes, key, confidence)
+
+    def same_form(self, candidate: Expr) -> bool:
+        """Whether the candidate, tidied, is the answer as written up to the order of terms
+        and factors (SymPy's canonical order; nothing is expanded or simplified)."""
+        from chainrule.sympy_bridge import to_sympy
+        if not (_sympy_can(candidate) and _sympy_can(self.answer)):
+            return False
+        if self._answer_form is None:
+            self._answer_form = to_sympy(self.answer)
+        return bool(to_sympy(light(candidate)) == self._answer_form)
+
+    def run(self) -> list[_Diagnosis]:
+        singles = self.singles()
+        found: list[_Diagnosis] = []
+        for spec in singles:
+            if self.work > _WORK:
+                break
+            applied = self.apply([spec])
+            if applied is not None and self.matches(applied[0]):
+                found.append(self.diagnosis(applied[1], applied[0]))
+        if not found:
+            found = self._pairs(singles)
+        found.sort(key=lambda d: d.key)
+        unique: list[_Diagnosis] = []
+        seen: set[frozenset[tuple[str, Expr]]] = set()
+        for d in found:
+            ident = frozenset((m.kind, m.layer) for m in d.mistakes)
+            if ident not in seen:
+                seen.add(ident)
+                unique.append(d)
+        return unique
+
+    def _pairs(self, singles: list[_Spec]) -> list[_Diagnosis]:
+        found = []
+        pool = sorted(singles, key=lambda s: (s.rank, -s.order))[:_MAX_PAIR_SINGLES]
+        for a, b in combinations(pool, 2):
+            if self.work > _WORK:
+                break  # a very large expression: the pairs searched so far must do
+            if a.layer.node is b.layer.node and a.kind.stacks == b.kind.stacks:
+                continue  # two readings of one layer cannot both hold, unless one stacks
+            applied = self.apply([a, b])
+            if applied is not None and self.matches(applied[0]):
+                found.append(self.diagnosis(applied[1], applied[0]))
+        return found
+
+
+def _ratio_hint(expr: Expr, variable: str, ratio: Fraction,
+                derivative: Expr) -> _Diagnosis | None:
+    """A low-confidence hint when the answer is a simple fraction of the derivative.
+
+    Not a catalogue match (the constant is not one the rules produce), so it is offered
+    as a lead, never as a finding.
+    """
+    if ratio == 0 or abs(ratio) >= 1:
+        return None
+    kind = BY_KIND["dropped_constant"]
+    layer = Layer(expr, Step(expr=expr, variable=variable, result=derivative), variable,
+                  is_root=True)
+    variant = Variant(Mul((Num(ratio), derivative)),
+                      lambda: {"ratio": Num(ratio), "missing": Num(1 / ratio)}, "ratio")
+    text = kind.explain(variant, layer)
+    mistake = Mistake(kind=kind.kind, layer=expr, explanation=text.replace(NBSP, " "),
+                      implied=light(variant.wrong), expected=derivative, title=kind.title,
+                      confidence="low", variant="ratio", rule="correct", at_root=True,
+                      wrappable=text)
+    return _Diagnosis([mistake], (1,), "low")
+
+
+# ── piece-by-piece comparison ────────────────────────────────────────────────
+def _values(e: Expr, samples: list[_Sample], impls: Any) -> list[float | None]:
+    out: list[float | None] = []
+    for s in samples:
+        try:
+            out.append(evaluate(e, s.point, abstract=impls))
+        except UndefinedError:
+            out.append(None)
+    return out
+
+
+def _same(a: list[float | None], b: list[float | None]) -> bool:
+    pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    return len(pairs) >= _MIN_MATCH and all(_close(x, y, _MATCH_RTOL) for x, y in pairs)
+
+
+def _terms(e: Expr) -> list[Expr]:
+    e = light(e)
+    if isinstance(e, Add):
+        return list(e.terms)
+    if isinstance(e, Neg) and isinstance(e.arg, Add):
+        return [light(Neg(t)) for t in e.arg.terms]
+    return [e]
+
+
+def _factors(e: Expr) -> list[Expr]:
+    e = light(e)
+    sign = Fraction(1)
+    if isinstance(e, Neg):
+        sign, e = Fraction(-1), e.arg
+    top, bottom = (e.num, e.den) if isinstance(e, Div) else (e, ONE)
+    out: list[Expr] = []
+    coeff = sign
+    for part, inverse in ((top, False), (bottom, True)):
+        pieces = part.factors if isinstance(part, Mul) else (part,)
+        for f in pieces:
+            if isinstance(f, Num):
+                coeff = coeff / f.value if inverse else coeff * f.value
+            elif f is not ONE:
+                out.append(Div(ONE, f) if inverse else f)
+    if coeff != 1:
+        out.insert(0, Num(coeff))
+    return out
+
+
+def _compare(derivative: Expr, answer: Expr, samples: list[_Sample],
+             impls: Any) -> Comparison | None:
+    """The view that explains most: terms or factors, plus a constant ratio if there is one."""
+    if len(samples) < _MIN_MATCH:
+        return None
+    impl = impls["impls"] if impls else None
+    ratio = _constant_ratio(samples)
+    best: Comparison | None = None
+    best_score = -1.0
+    for by, split in (("factors", _factors), ("terms", _terms)):
+        ours, theirs = split(derivative), split(answer)
+        if (len(ours) < 2 and len(theirs) < 2) or len(ours) + len(theirs) > _MAX_PIECES:
+            continue
+        ours_v = [_values(p, samples, impl) for p in ours]
+        theirs_v = [_values(p, samples, impl) for p in theirs]
+        used: set[int] = set()
+        matching, missing = [], []
+        for p, pv in zip(ours, ours_v):
+            j = next((j for j, tv in enumerate(theirs_v) if j not in used and _same(pv, tv)), None)
+            if j is None:
+                missing.append(p)
+            else:
+                used.add(j)
+                matching.append(p)
+        scaled: list[tuple[Expr, Expr, Fraction]] = []
+        for p in list(missing):  # pieces equal up to a constant factor: a useful near-miss
+            pv = ours_v[ours.index(p)]
+            for j, tv in enumerate(theirs_v):
+                factor = None if j in used else _simple_ratio(pv, tv)
+                if factor is not None:
+                    used.add(j)
+                    missing.remove(p)
+                    scaled.append((p, theirs[j], factor))
+                    break
+        extra = [t for j, t in enumerate(theirs) if j not in used]
+        found = len(matching) + len(scaled) / 2
+        score = found / max(1, len(matching) + len(scaled) + len(missing) + len(extra))
+        if found and score > best_score:
+            best, best_score = Comparison(by, tuple(matching), tuple(missing),  # type: ignore[arg-type]
+                                          tuple(extra), ratio, tuple(scaled)), score
+    if best is None and ratio is not None:
+        best = Comparison("factors", (), (), (), ratio)
+    return best
+
+
+def _constant_ratio(samples: list[_Sample]) -> Fraction | None:
+    return _simple_ratio([s.derivative for s in samples], [s.answer for s in samples])
+
+
+def _simple_ratio(ours: Sequence[float | None], theirs: Sequence[float | None]) -> Fraction | None:
+    """theirs / ours when it is the same simple fraction (not 0 or 1) at every point."""
+    ratios = [b / a for a, b in zip(ours, theirs)
+              if a is not None and b is not None and abs(a) > 1e-9]
+    if len(ratios) < _MIN_MATCH or not all(_close(r, ratios[0], 1e-6) for r in ratios):
+        return None
+    simple = Fraction(ratios[0]).limit_denominator(24)
+    if simple in (0, 1) or not _close(float(simple), ratios[0], 1e-9):
+        return None
+    return simple
+
+
+class _CallableModule(types.ModuleType):
+    """``import chainrule.check`` makes the package attribute ``chainrule.check`` this module
+    (Python's import sets it), shadowing the function; calling the module calls the
+    function, so ``chainrule.check(expr, answer)`` works however the module was imported."""
+
+    def __call__(self, expr: Any, answer: Any, var: Any = None, *,
+                 budget: float = 5.0) -> CheckResult:
+        return check(expr, answer, var, budget=budget)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,357 @@
+"""The backprop program: J and its gradient as a standalone, readable Python function.
+
+    >>> import chainrule
+    >>> f = chainrule.grad("(w*x - y)**2", "w", verify="off").compile()
+    >>> f(x=2.0, y=1.0, w=1.0)
+    (1.0, {'w': 4.0})
+
+The program follows the computational graph (:mod:`chainrule.compgraph`): a forward pass
+with one line per named intermediate, then a backward pass with one line per upstream
+gradient ``dJ_dv`` (∂J/∂v), each the sum over v's parents of the parent's upstream gradient
+times the local derivative on the edge — the reverse sweep written out. Subexpressions
+that several local derivatives share are computed once, as ``t1, t2, …``.
+
+The source is generated from our own trees only: every identifier is a validated symbol
+name or a name we chose, every number is written as an int or float literal. It needs only
+``math`` (or, with ``numpy=True``, NumPy, and then works elementwise on arrays).
+
+Every known function needs a line in :data:`IMPLEMENTATIONS` (a test checks the table
+covers :data:`chainrule.functions.FUNCTIONS`); abstract functions (f, g, h) have no code.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Callable
+
+from chainrule.backprop import times
+from chainrule.errors import UsageError
+from chainrule.expr import Add, Const, Expr, Func, Num, Pow, Symbol, postorder
+from chainrule.functions import FUNCTIONS
+from chainrule.printing import _PREC_ATOM, _Piece, _PythonPrinter
+
+if TYPE_CHECKING:
+    from chainrule.compgraph import Graph
+    from chainrule.gradients import GradResult
+
+__all__ = ["IMPLEMENTATIONS", "backprop_program", "compile_program", "Program"]
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Impl:
+    """How generated code calls a function: ``call`` names it; ``helper`` (source text with
+    ``M`` for the module) defines it when the module has no such function."""
+
+    call: str
+    helper: str = ""
+
+
+def _helper(name: str, body: str) -> Impl:
+    return Impl(name, f"def {name}(u):\n    {body}\n")
+
+
+# name → (math implementation, NumPy implementation). M. stands for the module.
+IMPLEMENTATIONS: dict[str, tuple[Impl, Impl]] = {
+    "sin": (Impl("M.sin"), Impl("M.sin")),
+    "cos": (Impl("M.cos"), Impl("M.cos")),
+    "tan": (Impl("M.tan"), Impl("M.tan")),
+    "cot": (_helper("cot", "return 1 / M.tan(u)"),) * 2,
+    "sec": (_helper("sec", "return 1 / M.cos(u)"),) * 2,
+    "csc": (_helper("csc", "return 1 / M.sin(u)"),) * 2,
+    "asin": (Impl("M.asin"), Impl("M.arcsin")),
+    "acos": (Impl("M.acos"), Impl("M.arccos")),
+    "atan": (Impl("M.atan"), Impl("M.arctan")),
+    "acot": (_helper("acot", "return M.atan(1 / u)"), _helper("acot", "return M.arctan(1 / u)")),
+    "asec": (_helper("asec", "return M.acos(1 / u)"), _helper("asec", "return M.arccos(1 / u)")),
+    "acsc": (_helper("acsc", "return M.asin(1 / u)"), _helper("acsc", "return M.arcsin(1 / u)")),
+    "sinh": (Impl("M.sinh"), Impl("M.sinh")),
+    "cosh": (Impl("M.cosh"), Impl("M.cosh")),
+    "tanh": (Impl("M.tanh"), Impl("M.tanh")),
+    "coth": (_helper("coth", "return 1 / M.tanh(u)"),) * 2,
+    "sech": (_helper("sech", "return 1 / M.cosh(u)"),) * 2,
+    "csch": (_helper("csch", "return 1 / M.sinh(u)"),) * 2,
+    "asinh": (Impl("M.asinh"), Impl("M.arcsinh")),
+    "acosh": (Impl("M.acosh"), Impl("M.arccosh")),
+    "atanh": (Impl("M.atanh"), Impl("M.arctanh")),
+    "acoth": (_helper("acoth", "return M.atanh(1 / u)"),
+              _helper("acoth", "return M.arctanh(1 / u)")),
+    "asech": (_helper("asech", "return M.acosh(1 / u)"),
+              _helper("asech", "return M.arccosh(1 / u)")),
+    "acsch": (_helper("acsch", "return M.asinh(1 / u)"),
+              _helper("acsch", "return M.arcsinh(1 / u)")),
+    "exp": (Impl("M.exp"), Impl("M.exp")),
+    "log": (Impl("M.log"),
+            Impl("log", "def log(u, b=None):\n"
+                        "    return M.log(u) if b is None else M.log(u) / M.log(b)\n")),
+    "sqrt": (Impl("M.sqrt"), Impl("M.sqrt")),
+    "cbrt": (_helper("cbrt", "return M.copysign(abs(u) ** (1 / 3), u)"), Impl("M.cbrt")),
+    "abs": (Impl("abs"), Impl("M.abs")),
+    "sign": (_helper("sign", "return float((u > 0) - (u < 0))"), Impl("M.sign")),
+    "heaviside": (_helper("heaviside", "return 1.0 if u > 0 else (0.0 if u < 0 else 0.5)"),
+                  _helper("heaviside", "return M.heaviside(u, 0.5)")),
+    "atan2": (Impl("M.atan2"), Impl("M.arctan2")),
+    "sigmoid": (Impl("sigmoid", "def sigmoid(u):\n"
+                                "    # 1/(1 + e^-u), written so that e^-u cannot overflow\n"
+                                "    if u >= 0:\n"
+                                "        return 1 / (1 + M.exp(-u))\n"
+                                "    z = M.exp(u)\n"
+                                "    return z / (1 + z)\n"),
+                Impl("sigmoid", "def sigmoid(u):\n"
+                                "    # 1/(1 + e^-u) = e^-log(1 + e^-u), without overflow\n"
+                                "    return M.exp(-M.logaddexp(0, -u))\n")),
+    "softplus": (_helper("softplus", "return max(u, 0.0) + M.log1p(M.exp(-abs(u)))"),
+                 _helper("softplus", "return M.logaddexp(0, u)")),
+    "relu": (_helper("relu", "return max(u, 0.0)"), _helper("relu", "return M.maximum(u, 0)")),
+}
+
+
+class _CodePrinter(_PythonPrinter):
+    """Python that runs: module-qualified calls, float literals, renamed identifiers."""
+
+    def __init__(self, module: str, numpy: bool, names: dict[str, str]) -> None:
+        super().__init__()
+        self.module, self.numpy, self.names = module, numpy, names
+        self.used: dict[str, Impl] = {}
+
+    def symbol(self, node: Symbol, kids: list[_Piece]) -> _Piece:
+        return _Piece(self.names.get(node.name, node.name), _PREC_ATOM)
+
+    def const(self, node: Const, kids: list[_Piece]) -> _Piece:
+        return _Piece(f"{self.module}.{node.name}", _PREC_ATOM)
+
+    def magnitude(self, value: Fraction) -> _Piece:
+        if value.denominator == 1:
+            return _Piece(str(value.numerator), _PREC_ATOM)
+        return _Piece(repr(float(value)), _PREC_ATOM)
+
+    def pow(self, node: Pow, kids: list[_Piece]) -> _Piece:
+        exp = node.exp
+        if self.numpy or (isinstance(exp, Num) and exp.value.denominator == 1):
+            return super().pow(node, kids)
+        # math.pow raises for a negative base and a fractional exponent; ** would go complex.
+        return self.call(f"{self.module}.pow", kids)
+
+    def func(self, node: Func, kids: list[_Piece]) -> _Piece:
+        entry = FUNCTIONS[node.name]
+        if entry.abstract:
+            raise UsageError(f"{node.name} is an abstract function: there is no code for it")
+        impl = IMPLEMENTATIONS[node.name][1 if self.numpy else 0]
+        if impl.helper:
+            self.used[impl.call] = impl
+        return self.call(impl.call.replace("M.", self.module + "."), kids)
+
+
+class _Namer:
+    """Fresh identifiers that collide with nothing taken."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+
+    def __call__(self, wanted: str) -> str:
+        name = wanted
+        while name in self.taken or keyword.iskeyword(name):
+            name += "_"
+        self.taken.add(name)
+        return name
+
+
+@dataclass(frozen=True)
+class Program:
+    """Generated source and what a caller needs to know about it."""
+
+    source: str
+    function: str                      # the function's name
+    arguments: dict[str, str]          # symbol name → keyword argument name
+    wrt: tuple[str, ...]
+
+
+def _check_names(names: set[str]) -> dict[str, str]:
+    """Symbol → argument name (a Python keyword gets a trailing underscore)."""
+    out: dict[str, str] = {}
+    for name in names:
+        if not _IDENTIFIER.match(name):
+            raise UsageError(f"cannot generate code for the symbol {name!r}: it is not a "
+                             "valid Python name")
+        out[name] = name + "_" if keyword.iskeyword(name) else name
+    return out
+
+
+def _shared(exprs: list[Expr]) -> list[Expr]:
+    """Non-trivial subexpressions used more than once across ``exprs``, children first."""
+    refs: dict[Expr, int] = {}
+    seen: set[Expr] = set()
+    order: list[Expr] = []
+    for e in exprs:
+        refs[e] = refs.get(e, 0) + 1
+        for node in postorder(e, seen):
+            seen.add(node)
+            order.append(node)
+            for child in node.children:
+                refs[child] = refs.get(child, 0) + 1
+    sizes: dict[Expr, int] = {}
+    for node in order:
+        sizes[node] = 1 + sum(sizes.get(c, 0) for c in node.children) if node.children else 0
+    return [n for n in order if refs.get(n, 0) > 1 and sizes[n] >= 3]
+
+
+def build_program(result: GradResult, *, numpy: bool = False, name: str | None = None) -> Program:
+    from chainrule.expr import free_symbols
+    g: Graph = result.graph()
+    symbols = set(free_symbols(result.expr)) | set(result.wrt)
+    arguments = _check_names(symbols)
+    namer = _Namer(set(arguments.values()) | {"gradient", "values", "sys"})
+    module = namer("np" if numpy else "math")
+    helper_names = {impl.call for pair in IMPLEMENTATIONS.values() for impl in pair if impl.helper}
+    namer.taken |= helper_names
+    function = namer(name or "loss_and_gradient")
+    if name is not None and not _IDENTIFIER.match(name):
+        raise UsageError(f"{name!r} is not a valid Python function name")
+
+    # Graph names (z1, a1, y_hat, J) are chosen to avoid the user's symbols already.
+    names: dict[str, str] = dict(arguments)
+    for node in g.nodes:
+        names[node.name] = namer(node.name)
+    out = g.output.name
+    adjoint = {n: namer(f"d{names[out]}_d{arguments.get(n, names.get(n, n))}")
+               for n in [*[m.name for m in g.nodes if m.active and m.name != out], *result.wrt]}
+    printer = _CodePrinter(module, numpy, names)
+    text = printer.run
+
+    lines: list[str] = []
+    lines.append("    # Forward pass: every intermediate, inputs first")
+    for node in g.nodes:
+        lines.append(f"    {names[node.name]} = {text(node.formula)}")
+
+    # Backward pass: ∂J/∂v = Σ over v's parents p of ∂J/∂p · ∂p/∂v.
+    order = [n.name for n in reversed(g.nodes) if n.active and n.name != out]
+    order += [p for p in result.wrt if p not in order]
+    temps = _shared([e.local for e in g.edges])
+    temp_names: dict[Expr, Symbol] = {}
+    lines.append("")
+    lines.append(f"    # Backward pass: d{names[out]}_dv is ∂{g.output.label}/∂v, computed once "
+                 "and reused below v")
+    for t in temps:
+        shared = _replace(t, temp_names)
+        symbol = Symbol(namer(f"t{len(temp_names) + 1}"))
+        lines.append(f"    {symbol.name} = {text(shared)}")
+        temp_names[t] = symbol
+    for n in order:
+        terms = []
+        for edge in g.edges_into(n):
+            local = _replace(edge.local, temp_names)
+            terms.append(local if edge.parent == out else
+                         times(Symbol(adjoint[edge.parent]), local))
+        if terms:
+            total = Add(tuple(terms))
+            rhs = text(total)
+            if numpy and not free_symbols(total):  # a constant still has J's shape
+                rhs = f"{module}.full_like({names[out]}, {rhs}, dtype=float)"
+            why = " + ".join(f"∂{g.labels[e.parent]}/∂{g.labels[e.child]}"
+                             if e.parent == out else
+                             f"∂{g.output.label}/∂{g.labels[e.parent]}·"
+                             f"∂{g.labels[e.parent]}/∂{g.labels[e.child]}"
+                             for e in g.edges_into(n))
+            lines.append(f"    {adjoint[n]} = {rhs}  # {why}")
+        else:
+            zero = f"{module}.zeros_like({names[out]})" if numpy else "0.0"
+            lines.append(f"    {adjoint[n]} = {zero}  # {g.output.label} does not depend "
+                         f"on {n}")
+    pairs = ", ".join(f"{p!r}: {adjoint[p]}" for p in result.wrt)
+    lines.append(f"    return {names[out]}, {{{pairs}}}")
+
+    signature = ", ".join(arguments[s] for s in sorted(symbols, key=_natural))
+    renamed = [f"{s} is passed as {a}" for s, a in sorted(arguments.items()) if s != a]
+    head = _module_doc(result, numpy, renamed)
+    helpers = "".join("\n\n" + impl.helper.replace("M.", module + ".")
+                      for impl in printer.used.values())
+    imports = (f"import numpy as {module}" if numpy else
+               ("import math" if module == "math" else f"import math as {module}"))
+    doc = (f'    """{g.output.label} and its gradient: returns ({names[out]}, {{parameter: '
+           f'∂{g.output.label}/∂parameter}}).')
+    if numpy:
+        doc += ("\n\n    Arguments may be NumPy arrays (they broadcast); values are "
+                'elementwise.\n    """')
+    else:
+        doc += '"""'
+    body = "\n".join(lines)
+    main = _main_block(function, names[out])
+    source = (f"{head}\n{imports}\n{helpers}\n\n"
+              f"def {function}(*, {signature}):\n{doc}\n{body}\n\n\n{main}")
+    return Program(source, function, arguments, result.wrt)
+
+
+def _replace(e: Expr, temps: dict[Expr, Symbol]) -> Expr:
+    if not temps:
+        return e
+    from chainrule.expr import substitute
+    return substitute(e, dict(temps))
+
+
+def _natural(name: str) -> tuple[Any, ...]:
+    from chainrule.gradients import natural_key
+    return natural_key(name)
+
+
+def _module_doc(result: GradResult, numpy: bool, renamed: list[str]) -> str:
+    from chainrule import __version__
+    wrt = ", ".join(result.wrt)
+    needs = "NumPy" if numpy else "only the standard library (math)"
+    lines = [(f'"""{result.graph().output.label} = {result.expr.pretty()} and its gradient '
+              f"with respect to {wrt}."), "",
+             f"Generated by chainrule {__version__}: backpropagation written out. The forward",
+             "pass names every intermediate; the backward pass multiplies each upstream",
+             "gradient by the local derivative on an edge of the computational graph.",
+             f"Needs {needs}.", "",
+             "Run it:  python this_file.py " + " ".join(f"{s}=…" for s in
+                                                      sorted(result.expr.free_symbols
+                                                             | set(result.wrt), key=_natural))]
+    if renamed:
+        lines += ["", "Python keywords: " + "; ".join(renamed) + "."]
+    lines.append('"""')
+    return "\n".join(lines)
+
+
+def _main_block(function: str, output: str) -> str:
+    return (
+        'if __name__ == "__main__":\n'
+        "    import sys\n"
+        "    values = {}\n"
+        "    for item in sys.argv[1:]:\n"
+        '        name, _, value = item.partition("=")\n'
+        "        values[name] = float(value)\n"
+        f"    value, gradient = {function}(**values)\n"
+        f'    print("{output} =", value)\n'
+        "    for name, partial in gradient.items():\n"
+        f'        print(f"d{output}/d{{name}} =", partial)\n')
+
+
+def backprop_program(result: GradResult, *, numpy: bool = False, name: str | None = None) -> str:
+    """The source text of the backprop program for ``result``."""
+    return build_program(result, numpy=numpy, name=name).source
+
+
+def compile_program(result: GradResult, *, numpy: bool = False) -> Callable[..., Any]:
+    """The backprop program, compiled: ``f(**values) -> (J, {parameter: value})``.
+
+    ``values`` uses the symbols' own names (also those that are Python keywords).
+    """
+    import importlib.util
+    if numpy and importlib.util.find_spec("numpy") is None:
+        raise UsageError('NumPy is not installed: pip install "chainrule[numpy]"')
+    program = build_program(result, numpy=numpy)
+    namespace: dict[str, Any] = {"__name__": "chainrule_backprop"}
+    # Our own generated text (validated identifiers, number literals), never user text.
+    exec(compile(program.source, "<chainrule backprop program>", "exec"), namespace)
+    function = namespace[program.function]
+    renames = {s: a for s, a in program.arguments.items() if s != a}
+    if not renames:
+        return function  # type: ignore[no-any-return]
+
+    def call(**values: Any) -> Any:
+        return function(**{renames.get(k, k): v for k, v in values.items()})
+    return call

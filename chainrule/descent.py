@@ -1,0 +1,207 @@
+"""Gradient descent with the derived gradient: θ := θ − α·∂J/∂θ.
+
+    >>> import chainrule
+    >>> run = chainrule.descend("(w - 3)**2", wrt="w", at="w=0", lr=0.25, steps=60)
+    >>> round(run.final["w"], 6), run.diverged
+    (3.0, False)
+
+The gradient comes from one reverse sweep (:func:`chainrule.grad`), is proven against
+SymPy, and is compiled to a Python function (:mod:`chainrule.codegen`) before the first
+step, so each step costs one call of generated code. A run that diverges — J not a finite
+number, or J larger than at the start and still growing after ``_GROWING`` steps in a row
+— stops early and says so, with a smaller learning rate to try.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from chainrule.errors import UsageError
+
+__all__ = ["descend", "Descent", "GROWING"]
+
+GROWING = 10        # J growing this many steps in a row (and above its start) is divergence
+MAX_STEPS = 10_000_000
+
+
+@dataclass
+class Descent:
+    """A gradient-descent run. ``history[k]`` is the state after k steps: ``{"iteration": k,
+    "J": J, "parameters": {name: value}, "gradient_norm": |∇J|}``."""
+
+    expr: Any
+    wrt: tuple[str, ...]
+    start: dict[str, float]                 # every symbol's value at the start
+    lr: float
+    steps: int                              # steps asked for
+    history: list[dict[str, Any]] = field(default_factory=list)
+    diverged: bool = False
+    reason: str = ""                        # why the run stopped early, if it did
+    verification: Any = None
+    text: str | None = None
+
+    @property
+    def final(self) -> dict[str, float]:
+        """The parameters after the last step taken."""
+        return dict(self.history[-1]["parameters"])
+
+    @property
+    def costs(self) -> list[float]:
+        return [h["J"] for h in self.history]
+
+    @property
+    def hint(self) -> str:
+        if not self.diverged:
+            return ""
+        return (f"the learning rate {self.lr:g} is too large: try {self.lr / 10:g} "
+                f"(--lr {self.lr / 10:g})")
+
+    def to_dict(self) -> dict[str, Any]:
+        from chainrule.render.grad import SCHEMA
+        return {
+            "schema": SCHEMA, "kind": "descent",
+            "input": self.text if self.text is not None else str(self.expr),
+            "wrt": list(self.wrt), "start": self.start, "lr": self.lr, "steps": self.steps,
+            "steps_taken": len(self.history) - 1,
+            "diverged": self.diverged, "reason": self.reason, "hint": self.hint,
+            "verification": self.verification.to_dict() if self.verification else None,
+            "final": {"J": self.history[-1]["J"], "parameters": self.final},
+            "history": self.history,
+        }
+
+
+def _g(v: float) -> str:
+    from chainrule.render.grad import number
+    return number(v)
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, float | int) and math.isfinite(v)
+
+
+def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1,
+            steps: int = 100, verify: str = "final",
+            progress: Callable[[int, float], None] | None = None) -> Descent:
+    """Run ``steps`` steps of gradient descent on ``expr`` from the point ``at``.
+
+    ``wrt`` names the parameters that move; every other symbol keeps its value from ``at``
+    (which must give every symbol, parameters included, a value). ``progress(k, J)`` is
+    called after each step. Returns the :class:`Descent` with the history.
+    """
+    from chainrule.gradients import grad, parse_point
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) \
+            or lr <= 0:
+        raise UsageError(f"the learning rate must be a positive number, not {lr!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
+        raise UsageError(f"steps must be a whole number from 0 to {MAX_STEPS}, not {steps!r}")
+    if wrt is None:
+        raise UsageError("say which symbols are the parameters to move, e.g. wrt=\"w1,w2\"")
+    point = parse_point(at)
+    result = grad(expr, wrt, verify=verify)
+    symbols = set(result.expr.free_symbols) | set(result.wrt)
+    missing = sorted(p for p in symbols if p not in point)
+    if missing:
+        raise UsageError(f"--at gives no value for {', '.join(missing)} (the parameters need "
+                         "a starting value, the other symbols a fixed one)")
+    unknown = sorted(set(point) - symbols)
+    if unknown:
+        raise UsageError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in "
+                         "the expression")
+    f = result.compile()
+    run = Descent(result.expr, result.wrt, dict(point), float(lr), steps,
+                  verification=result.verification, text=result.text)
+    values = dict(point)
+    streak = 0
+    for k in range(steps + 1):
+        try:
+            J, gradient = f(**values)
+        except OverflowError:
+            run.diverged, run.reason = True, f"the numbers overflowed at step {k}"
+            break
+        except (ValueError, ZeroDivisionError) as err:
+            if k == 0:
+                from chainrule.errors import UndefinedError
+                raise UndefinedError(f"J or its gradient is undefined at the start: {err}") \
+                    from None
+            run.diverged = True
+            run.reason = f"step {k} left the domain where J is defined ({err})"
+            break
+        if not _finite(J) or not all(_finite(gradient[p]) for p in result.wrt):
+            if k == 0:
+                from chainrule.errors import UndefinedError
+                raise UndefinedError("J or its gradient is not a finite number at the start")
+            run.diverged, run.reason = True, f"J is no longer a finite number at step {k}"
+            break
+        norm = math.sqrt(math.fsum(gradient[p] ** 2 for p in result.wrt))
+        run.history.append({"iteration": k, "J": float(J),
+                            "parameters": {p: float(values[p]) for p in result.wrt},
+                            "gradient_norm": norm})
+        if progress is not None:
+            progress(k, float(J))
+        if k > 0:
+            streak = streak + 1 if J > run.history[-2]["J"] else 0
+            first = run.history[0]["J"]
+            if streak >= GROWING and J > first:
+                run.diverged = True
+                run.reason = (f"J grew at each of the last {GROWING} steps, from "
+                              f"{_g(first)} at the start to {_g(J)} at step {k}")
+                break
+        if k == steps:
+            break
+        for p in result.wrt:
+            values[p] = values[p] - lr * gradient[p]
+    return run
+
+
+def plot_descent(run: Descent, path: str) -> None:
+    """J against the iteration; for one parameter also the path down the curve J(θ)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError('--plot needs matplotlib: pip install "chainrule[plot]"') from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chainrule.evaluate import evaluate
+    from chainrule.errors import UndefinedError
+    one = len(run.wrt) == 1
+    fig, axes = plt.subplots(1, 2 if one else 1, figsize=(11 if one else 6.5, 4.2))
+    ax = axes[0] if one else axes
+    its = [h["iteration"] for h in run.history]
+    costs = [h["J"] for h in run.history]
+    ax.plot(its, costs, color="#1f77b4", lw=2, marker="o" if len(its) <= 40 else None, ms=3)
+    if min(costs) > 0 and max(costs) / min(costs) > 100:
+        ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("J")
+    title = f"gradient descent, learning rate {run.lr:g}"
+    if run.diverged:
+        title += " (diverged)"
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if one:
+        p = run.wrt[0]
+        path_x = [h["parameters"][p] for h in run.history]
+        lo, hi = min(path_x), max(path_x)
+        pad = max(0.25 * (hi - lo), 0.5)
+        grid = [lo - pad + (hi - lo + 2 * pad) * i / 400 for i in range(401)]
+        curve = []
+        for v in grid:
+            try:
+                curve.append(evaluate(run.expr, {**run.start, p: v}))
+            except UndefinedError:
+                curve.append(float("nan"))
+        ax2 = axes[1]
+        ax2.plot(grid, curve, color="#555555", lw=1.5, label=f"J({p})")
+        ax2.plot(path_x, costs, color="#d62728", marker="o", ms=3, lw=1, label="steps")
+        ax2.plot(path_x[:1], costs[:1], "o", color="#2ca02c", ms=7, label="start")
+        ax2.set_xlabel(p)
+        ax2.set_ylabel("J")
+        ax2.set_title(f"the path down J({p})")
+        ax2.legend()
+        ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

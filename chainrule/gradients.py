@@ -1,0 +1,304 @@
+"""Gradients: :func:`grad` and the :class:`GradResult` it returns.
+
+    >>> import chainrule
+    >>> g = chainrule.grad("(y - sigmoid(w2*sigmoid(w1*x)))**2", wrt=["w1", "w2"])
+    >>> print(g.partials["w2"].pretty())
+    −2·σ(w1·x)·σ(w2·σ(w1·x))·(y − σ(w2·σ(w1·x)))(1 − σ(w2·σ(w1·x)))
+    >>> g.verification.status
+    'symbolic'
+
+All partial derivatives come from one reverse sweep over the expression graph
+(:mod:`chainrule.backprop`); each is then proven against SymPy like a single derivative.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from chainrule.backprop import Sweep, operation_count, reverse_sweep
+from chainrule.errors import UndefinedError, UsageError
+from chainrule.expr import Expr, free_symbols
+from chainrule.verify import Verification, skipped, verify_derivative
+
+__all__ = ["grad", "GradResult", "PointReport", "parse_point", "resolve_wrt", "natural_key"]
+
+SCHEMA = "1.0"
+_FD_MAX = 24   # partials checked by finite differences at a point (evenly spread)
+_RANK = {"skipped": 0, "numeric": 1, "symbolic": 2}
+
+
+def natural_key(name: str) -> tuple[Any, ...]:
+    """w2 before w10: names compared by their letters, then by their number."""
+    parts = re.split(r"([0-9]+)", name)
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def resolve_wrt(expr: Expr, wrt: Any) -> tuple[str, ...]:
+    """The parameters: given (names, symbols or "w1,w2"), or every symbol of ``expr``."""
+    from chainrule.api import resolve_variable
+    if wrt is None:
+        names = sorted(free_symbols(expr), key=natural_key)
+        if not names:
+            raise UsageError("the expression has no symbols: there is nothing to take the "
+                             "gradient with respect to")
+        return tuple(names)
+    items: Iterable[Any] = ([w for w in wrt.split(",")] if isinstance(wrt, str)
+                            else list(wrt) if isinstance(wrt, (list, tuple)) else [wrt])
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            raise UsageError("an empty name in the list of parameters; write them like w1,w2")
+        name = resolve_variable(expr, item)
+        if name in out:
+            raise UsageError(f"{name} is listed twice among the parameters")
+        out.append(name)
+    if not out:
+        raise UsageError("no parameters given; write them like w1,w2")
+    return tuple(out)
+
+
+_ASSIGNMENT = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
+
+
+def parse_point(text: str | Mapping[str, Any]) -> dict[str, float]:
+    """``"x=1, y=0, w1=0.5, w2=-0.3"`` → {"x": 1.0, …}. Values may be expressions of numbers
+    (``pi/4``, ``1/3``, ``exp(-1)``), parsed with chainrule's own parser, never ``eval``."""
+    from chainrule.api import resolve_variable
+    from chainrule.evaluate import evaluate
+    from chainrule.expr import Symbol
+    from chainrule.parser import parse
+    if not isinstance(text, str):
+        out: dict[str, float] = {}
+        for key, value in text.items():
+            name = resolve_variable(Symbol("x"), key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise UsageError(f"the value of {name} must be a number, not {value!r}")
+            out[name] = float(value)
+        return out
+    out = {}
+    for piece in _ASSIGNMENT.split(text.strip()):
+        name, eq, value = piece.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise UsageError(f"cannot read {piece.strip()!r} as name=value; write the point "
+                             "like x=1,y=0,w1=0.5")
+        name = resolve_variable(Symbol("x"), name.strip())
+        if name in out:
+            raise UsageError(f"{name} is given twice in the point")
+        value_expr = parse(value.strip())
+        if free_symbols(value_expr):
+            raise UsageError(f"the value of {name} must be a number, not {value.strip()!r}")
+        try:
+            out[name] = evaluate(value_expr, {})
+        except UndefinedError as err:
+            raise UsageError(f"the value of {name} ({value.strip()}) is not a real number") \
+                from err
+    return out
+
+
+@dataclass(frozen=True)
+class PointReport:
+    """The gradient at one point: the forward and backward tables, the values, and a
+    finite-difference estimate of every partial for comparison."""
+
+    point: dict[str, float]
+    value: float                               # J at the point
+    gradient: dict[str, float]                 # from the symbolic partials
+    finite_difference: dict[str, float]
+    max_error: float                           # largest |symbolic − finite difference|, scaled
+    tables: Any                                # chainrule.compgraph.PointValues
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.tables
+        return {
+            "point": self.point, "J": self.value, "gradient": self.gradient,
+            "forward": [{"node": name, "value": v} for name, v in t.forward.items()],
+            "backward": [{"node": r.child, "from": r.parent, "upstream": r.upstream,
+                          "local": r.local, "product": r.product} for r in t.rows],
+            "finite_difference": {"gradient": self.finite_difference,
+                                  "max_error": self.max_error},
+        }
+
+
+@dataclass(frozen=True)
+class GradResult:
+    """The answer to :func:`grad`.
+
+    ``partials`` maps each parameter to ∂J/∂parameter in textbook form;
+    ``raw_partials`` are the same derivatives as the reverse sweep built them, one graph
+    of shared subexpressions (what :meth:`operations` counts and the generated code uses).
+    """
+
+    expr: Expr
+    wrt: tuple[str, ...]
+    sweep: Sweep
+    partials: dict[str, Expr]
+    verifications: dict[str, Verification]
+    simplify: str = "light"
+    text: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def input(self) -> str:
+        return self.text if self.text is not None else str(self.expr)
+
+    @property
+    def raw_partials(self) -> dict[str, Expr]:
+        return self.sweep.partials
+
+    @property
+    def verification(self) -> Verification:
+        """The weakest verification among the partials (every one was checked)."""
+        if not self.verifications:
+            return skipped()
+        return min(self.verifications.values(), key=lambda v: _RANK[v.status])
+
+    def held_constant(self, name: str) -> list[str]:
+        """The other symbols, constant in ∂J/∂name."""
+        return sorted(free_symbols(self.expr) - {name}, key=natural_key)
+
+    def operations(self) -> dict[str, int]:
+        """Distinct operations in J and in the whole gradient (shared nodes counted once)."""
+        if "ops" not in self._cache:
+            self._cache["ops"] = {"function": operation_count(self.expr),
+                                  "gradient": operation_count(*self.raw_partials.values())}
+        ops: dict[str, int] = self._cache["ops"]
+        return ops
+
+    def graph(self) -> Any:
+        """The named computational graph (:class:`chainrule.compgraph.Graph`)."""
+        if "graph" not in self._cache:
+            from chainrule.compgraph import build_graph
+            self._cache["graph"] = build_graph(self.expr, self.wrt)
+        return self._cache["graph"]
+
+    def at(self, point: str | Mapping[str, Any]) -> PointReport:
+        """Values at a point: J, the gradient, the forward/backward tables, a finite-difference
+        check. Every symbol of J needs a value."""
+        from chainrule.compgraph import values_at
+        from chainrule.evaluate import evaluate
+        values = parse_point(point)
+        missing = sorted(free_symbols(self.expr) - set(values), key=natural_key)
+        if missing:
+            raise UsageError(f"the point gives no value for {', '.join(missing)}")
+        unknown = sorted(set(values) - free_symbols(self.expr) - set(self.wrt), key=natural_key)
+        if unknown:
+            raise UsageError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} "
+                             "not in the expression")
+        for p in self.wrt:
+            values.setdefault(p, 0.0)
+        tables = values_at(self.graph(), values)
+        value = evaluate(self.expr, values)
+        gradient = dict(zip(self.wrt, _evaluate_all([self.raw_partials[p] for p in self.wrt],
+                                                    values)))
+        # Each estimate costs four evaluations of J: with many parameters, a spread sample.
+        step = max(1, -(-len(self.wrt) // _FD_MAX))
+        checked = self.wrt[::step]
+        estimate = {p: _central_difference(self.expr, p, values) for p in checked}
+        error = max((abs(gradient[p] - estimate[p]) / max(1.0, abs(gradient[p]))
+                     for p in checked), default=0.0)
+        return PointReport(values, value, gradient, estimate, error, tables)
+
+    def program(self, *, numpy: bool = False, name: str | None = None) -> str:
+        """A standalone Python function computing J and its gradient (see codegen)."""
+        from chainrule.codegen import backprop_program
+        return backprop_program(self, numpy=numpy, name=name)
+
+    def compile(self, *, numpy: bool = False) -> Any:
+        """The generated program, compiled: ``f(**values) -> (J, {name: ∂J/∂name})``."""
+        from chainrule.codegen import compile_program
+        return compile_program(self, numpy=numpy)
+
+    def to_dict(self, *, point: str | Mapping[str, Any] | None = None,
+                graph: bool = True) -> dict[str, Any]:
+        """The JSON document (schema in docs/backprop.md)."""
+        from chainrule.render.grad import grad_to_dict
+        return grad_to_dict(self, point=point, graph=graph)
+
+    def to_json(self, indent: int | None = 2, **options: Any) -> str:
+        import json
+        return json.dumps(self.to_dict(**options), indent=indent, ensure_ascii=False)
+
+    def to_text(self, width: int = 80, *, graph: bool = False,
+                point: str | Mapping[str, Any] | None = None) -> str:
+        """Plain text, as ``chainrule grad --format plain`` prints it."""
+        from chainrule.render.grad import render_grad_plain
+        return render_grad_plain(self, width=width, graph=graph, point=point)
+
+    def __str__(self) -> str:
+        return ", ".join(f"d/d{p}: {self.partials[p]}" for p in self.wrt)
+
+
+def _evaluate_all(exprs: list[Expr], point: dict[str, float]) -> list[float]:
+    """Values of expressions that share subexpressions, each shared node computed once."""
+    from chainrule.evaluate import _EVAL, _Context, evaluate
+    from chainrule.expr import postorder
+    ctx = _Context(point, False, None)
+    memo: dict[Expr, float] = {}
+    try:
+        for root in exprs:
+            for node in postorder(root, memo):
+                if node not in memo:
+                    memo[node] = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
+        values = [float(memo[e]) for e in exprs]
+        if all(math.isfinite(v) for v in values):
+            return values
+    except Exception:  # noqa: BLE001 — evaluate() below gives the proper error
+        pass
+    return [evaluate(e, point) for e in exprs]
+
+
+def _central_difference(expr: Expr, var: str, point: dict[str, float]) -> float:
+    """Richardson-extrapolated central difference: error O(h⁴)."""
+    from chainrule.evaluate import evaluate
+    x0 = point[var]
+
+    def d(h: float) -> float:
+        return (evaluate(expr, {**point, var: x0 + h})
+                - evaluate(expr, {**point, var: x0 - h})) / (2 * h)
+
+    h = 1e-3 * max(1.0, abs(x0))
+    try:
+        return (4 * d(h / 2) - d(h)) / 3
+    except UndefinedError:
+        return math.nan
+
+
+def grad(expr: Any, wrt: Any = None, *, verify: str = "final", simplify: str = "light",
+         progress: Callable[[int, int, str], None] | None = None) -> GradResult:
+    """Every partial derivative of ``expr``, from one reverse sweep, each proven.
+
+        >>> str(grad("x*y + sin(y)").partials["y"])
+        'x + cos(y)'
+
+    ``wrt`` is a list of names (or ``"w1,w2"``); by default every symbol. Other symbols are
+    held constant in each partial. ``verify`` is final (prove every partial against SymPy,
+    each like a single derivative: this dominates the time for large networks) or off; ``simplify`` is light (textbook form) or none (the sweep's raw product). A wrong
+    partial raises :class:`chainrule.VerificationError`; it is never returned.
+    ``progress(i, n, name)`` is called before partial i of n is verified, and at the end.
+    """
+    from chainrule.api import as_expr
+    from chainrule.simplify import MODES, _Light
+    if verify not in ("final", "off"):
+        raise UsageError(f"unknown verify mode {verify!r}; choose final or off")
+    if simplify not in MODES or simplify == "full":
+        raise UsageError(f"unknown simplify mode {simplify!r}; choose light or none")
+    parsed, text = as_expr(expr)
+    names = resolve_wrt(parsed, wrt)
+    sweep = reverse_sweep(parsed, names)
+    if simplify == "light":
+        tidy = _Light()  # one memo for all partials: their shared adjoints are tidied once
+        partials = {p: tidy.run(sweep.partials[p]) for p in names}
+    else:
+        partials = dict(sweep.partials)
+    verifications: dict[str, Verification] = {}
+    if verify == "final":
+        for i, p in enumerate(names):
+            if progress is not None:
+                progress(i, len(names), p)
+            verifications[p] = verify_derivative(parsed, p, partials[p], what=f"∂/∂{p}")
+        if progress is not None:
+            progress(len(names), len(names), "")
+    return GradResult(parsed, names, sweep, partials, verifications, simplify, text)

@@ -1,0 +1,93 @@
+"""A gradient-descent run for people: the update rule, a table of J and the parameters at
+the start, along the way and at the end, and what happened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chainrule.render.grad import number, wrap_math
+
+if TYPE_CHECKING:
+    from chainrule.descent import Descent
+
+__all__ = ["descent_lines", "render_descent_plain", "render_descent_rich", "ROWS"]
+
+ROWS = 8             # rows in the table between the start and the end
+_MAX_COLUMNS = 5     # parameters shown as columns; more are summarised by |∇J|
+
+Lines = list[tuple[int, list[tuple[str, str]]]]
+
+
+def _picked(n: int) -> list[int]:
+    """Indices of the history shown: the start, evenly spaced steps, the end."""
+    if n <= ROWS + 2:
+        return list(range(n))
+    step = (n - 1) / (ROWS + 1)
+    return sorted({0, n - 1, *(round(step * i) for i in range(1, ROWS + 1))})
+
+
+def descent_lines(run: Descent, width: int = 80) -> Lines:
+    out: Lines = []
+    head = "Gradient descent on J = "
+    pieces = wrap_math(run.expr.pretty(), width - len(head))
+    out.append((0, [(head + pieces[0], "op")]))
+    out.extend((len(head), [(p, "op")]) for p in pieces[1:])
+    params = ", ".join(run.wrt)
+    rule = f"θ := θ − {run.lr:g}·∂J/∂θ for θ in {params}; {run.steps} steps"
+    out.append((2, [(rule, "math")]))
+    fixed = {k: v for k, v in run.start.items() if k not in run.wrt}
+    start = ", ".join(f"{k} = {number(v)}" for k, v in run.start.items() if k in run.wrt)
+    text = f"from {start}" + (f"; fixed: {', '.join(f'{k} = {number(v)}' for k, v in fixed.items())}"
+                               if fixed else "")
+    out.append((2, [(text, "math")]))
+    v = run.verification
+    proof = "" if v is None or not v.proven else f" (✓ proven, {v.status})"
+    out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}", "rule")]))
+    out.append((0, []))
+
+    shown = list(run.wrt[:_MAX_COLUMNS])
+    header = ["step", "J", *shown, "|∇J|"]
+    rows = []
+    for i in _picked(len(run.history)):
+        h = run.history[i]
+        rows.append([str(h["iteration"]), number(h["J"]),
+                     *(number(h["parameters"][p]) for p in shown), number(h["gradient_norm"])])
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    out.append((2, [("   ".join(h.rjust(w) for h, w in zip(header, widths)), "dim")]))
+    for r in rows:
+        out.append((2, [("   ".join(c.rjust(w) for c, w in zip(r, widths)), "math")]))
+    if len(run.wrt) > _MAX_COLUMNS:
+        rest = f"(the other {len(run.wrt) - _MAX_COLUMNS} parameters are in --format json)"
+        out.append((2, [(rest, "rule")]))
+    out.append((0, []))
+
+    first, last = run.history[0]["J"], run.history[-1]["J"]
+    taken = len(run.history) - 1
+    if run.diverged:
+        out.append((0, [(f"✗ diverged: {run.reason}.", "error")]))
+        out.append((2, [(f"hint: {run.hint}", "rule")]))
+    else:
+        change = "" if first == 0 else f" ({(last - first) / abs(first):+.0%})".replace("-", "−")
+        verb = "fell" if last < first else ("rose" if last > first else "stayed")
+        summary = (f"J {verb} from {number(first)} to {number(last)}{change} in {taken} "
+                   f"step{'' if taken == 1 else 's'}.")
+        out.append((0, [(summary, "result")]))
+    return out
+
+
+def render_descent_plain(run: Descent, width: int = 80) -> str:
+    return "\n".join((" " * i + "".join(t for t, _ in segs)).rstrip()
+                     for i, segs in descent_lines(run, width)) + "\n"
+
+
+_STYLES = {"math": "", "rule": "dim italic", "op": "bold", "dim": "dim",
+           "result": "bold green", "error": "bold red"}
+
+
+def render_descent_rich(run: Descent, console: Any) -> None:
+    from rich.text import Text
+    for indent, segs in descent_lines(run, console.width):
+        text = Text(" " * indent)
+        for chunk, role in segs:
+            text.append(chunk, style=_STYLES.get(role, ""))
+        console.print(text)

@@ -1,0 +1,497 @@
+"""Gradients for people (plain text and rich) and for tools (the JSON document).
+
+One function, :func:`grad_lines`, writes the report as lines of styled segments; plain text
+joins them and rich colours them by role, as for single derivatives. The sections:
+
+* the partial derivatives, each with the symbols it holds constant;
+* with ``graph``: the computational graph (one named intermediate per line with the local
+  derivative on each of its edges) and the Leibniz chain of every parameter;
+* with ``point``: the forward table, the backward table (upstream gradient × local
+  derivative = product, node by node) and the gradient's value beside a finite-difference
+  estimate;
+* the operation counts of J and of the gradient, and the proof.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from chainrule.compgraph import Graph
+    from chainrule.gradients import GradResult, PointReport
+
+__all__ = ["wrap_math", "grad_lines", "render_grad_plain", "render_grad_rich", "grad_to_dict", "number",
+           "SCHEMA"]
+
+SCHEMA = "1.0"
+Segment = tuple[str, str]
+Lines = list[tuple[int, list[Segment]]]
+_HELD_LIST_MAX = 6
+_PARTIAL_LINES = 12   # longer partials are cut, with a pointer to the JSON
+_PRINT_LIMIT = 4000   # nodes of a written-out tree beyond which it is not printed at all
+
+
+def number(v: float) -> str:
+    """A value as a table shows it: four significant digits, a real minus sign."""
+    if v == 0:
+        return "0"
+    text = f"{v:.4g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}e{int(exp)}"
+    return text.replace("-", "−")
+
+
+def wrap_math(text: str, width: int) -> list[str]:
+    """Break Unicode math into lines of at most ``width`` where it reads well: after a "·"
+    or before a " + " / " − ", outside brackets if possible, else as few levels deep as
+    possible."""
+    if len(text) <= width or width < 20:
+        return [text]
+    breaks: list[tuple[int, int]] = []   # (where a new line may start, bracket depth)
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            if ch == "(" and text[i - 1:i] == ")":
+                breaks.append((i, depth))  # between juxtaposed brackets: (a + b)(c + d)
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "·":
+            breaks.append((i + 1, depth))
+        elif ch in "+−" and text[i - 1:i] == " " and text[i + 1:i + 2] == " ":
+            breaks.append((i, depth))
+    import bisect
+    positions = [pos for pos, _ in breaks]
+    lines: list[str] = []
+    start = 0
+    while len(text) - start > width:
+        lo = bisect.bisect_right(positions, start)
+        hi = bisect.bisect_right(positions, start + width)
+        if hi > lo:
+            fits = breaks[lo:hi]
+            shallow = min(d for _, d in fits)
+            cut = max(pos for pos, d in fits if d == shallow)
+        elif lo < len(positions):
+            cut = positions[lo]
+        else:
+            break
+        lines.append(text[start:cut].rstrip())
+        start = cut
+    lines.append(text[start:].strip())
+    return lines
+
+
+def _math_line(out: Lines, indent: int, lead: str, text: str, width: int,
+               role: str = "math") -> None:
+    """lead + text, the text broken (see wrap_math) and continued under itself."""
+    pieces = wrap_math(text, width - indent - len(lead))
+    out.append((indent, [(lead + pieces[0], role)]))
+    out.extend((indent + len(lead), [(piece, role)]) for piece in pieces[1:])
+
+
+def _heading(out: Lines, title: str, note: str, width: int) -> None:
+    """A section title with its note beside it, or below it when the line would be too wide."""
+    if len(title) + 3 + len(note) <= width:
+        out.append((0, [(title, "label"), (f"   {note}", "rule")]))
+    else:
+        import textwrap
+        out.append((0, [(title, "label")]))
+        out.extend((2, [(part, "rule")]) for part in textwrap.wrap(note, max(20, width - 2)))
+
+
+def _d(top: str, var: str) -> str:
+    return f"∂{top}/∂{var}"
+
+
+def _held(result: GradResult, p: str) -> str:
+    held = result.held_constant(p)
+    if not held:
+        return ""
+    if len(held) > _HELD_LIST_MAX:
+        return f"({len(held)} other symbols held constant)"
+    return f"({', '.join(held)} held constant)"
+
+
+def _factor(g: Graph, e: Any, first: bool) -> str:
+    from chainrule.expr import Add, Neg, Num
+    text = g.pretty(e)
+    if isinstance(e, Add) or (not first and (isinstance(e, Neg) or
+                                             (isinstance(e, Num) and e.value < 0))):
+        return f"({text})"
+    return text
+
+
+def _value(v: float, first: bool) -> str:
+    text = number(v)
+    return text if first or v >= 0 else f"({text})"
+
+
+def _chain_lines(out: Lines, result: GradResult, report: PointReport | None,
+                 width: int) -> None:
+    g = result.graph()
+    J = g.output.label
+    _heading(out, "Chains",
+             "(backpropagation: each upstream gradient is computed once and reused)", width)
+    for p in result.wrt:
+        chain = g.chains[p]
+        lhs = _d(J, p)
+        pad = 2 + len(lhs) + 1
+        if chain.path_count == 0:
+            out.append((2, [(f"{lhs} = 0", "math"), (f"   ({J} does not depend on {p})", "rule")]))
+            continue
+        if not chain.complete:
+            # Too many paths to list: the one-step recurrence over p's parents instead.
+            out.append((2, [(f"{chain.path_count} paths reach {p}; over its parents:", "rule")]))
+            out_name = g.output.name
+            for i, e in enumerate(chain.parents):
+                up = g.labels[e.parent]
+                term = (f"{lhs} (direct)" if e.parent == out_name
+                        else f"{_d(J, up)} · {_d(up, p)}")
+                _math_line(out, 2 if i == 0 else pad, f"{lhs} = " if i == 0 else "+ ", term,
+                           width)
+            for i, e in enumerate(chain.parents):
+                up = g.labels[e.parent]
+                factor = _factor(g, e.local, e.parent == out_name)
+                term = factor if e.parent == out_name else f"{_d(J, up)} · {factor}"
+                _math_line(out, pad, "= " if i == 0 else "+ ", term, width)
+            if report is not None:
+                t = report.tables
+                parts = [t.adjoint[e.parent] * t.local[(e.parent, e.child)]
+                         for e in chain.parents]
+                terms = number(parts[0]) + "".join(
+                    f" − {number(-v)}" if v < 0 else f" + {number(v)}" for v in parts[1:])
+                _math_line(out, pad, "= ", f"{terms} = {number(sum(parts))}", width, "result")
+            continue
+        symbolic, factors, values = [], [], []
+        several = len(chain.paths) > 1
+        for path in chain.paths:
+            labels = [g.labels[e.parent] for e in path] + [p]
+            if several and len(path) == 1:  # the edge J → p itself: not the total ∂J/∂p
+                symbolic.append(f"{lhs} (direct)")
+                factors.append(g.pretty(path[0].local))
+            else:
+                symbolic.append(" · ".join(_d(a, b) for a, b in zip(labels, labels[1:])))
+                factors.append(" · ".join(_factor(g, e.local, i == 0)
+                                          for i, e in enumerate(path)))
+            if report is not None:
+                local = report.tables.local
+                nums = [local[(e.parent, e.child)] for e in path]
+                product = 1.0
+                for v in nums:
+                    product *= v
+                values.append((" · ".join(_value(v, i == 0) for i, v in enumerate(nums)),
+                               product))
+        if len(chain.paths) == 1:
+            if len(chain.paths[0]) > 1:  # one edge: the local derivative is the whole chain
+                _math_line(out, 2, f"{lhs} = ", symbolic[0], width)
+            _math_line(out, pad if len(chain.paths[0]) > 1 else 2,
+                       "= " if len(chain.paths[0]) > 1 else f"{lhs} = ", factors[0], width)
+            if values:
+                text, product = values[0]
+                several = len(chain.paths[0]) > 1
+                _math_line(out, pad, "= ", text + (f" = {number(product)}" if several else ""),
+                           width, "result")
+            continue
+        # Several paths: one line per path, the symbols, then the factors, then the sum.
+        for i, text in enumerate(symbolic):
+            _math_line(out, 2 if i == 0 else pad, f"{lhs} = " if i == 0 else "+ ", text, width)
+        for i, text in enumerate(factors):
+            _math_line(out, pad, "= " if i == 0 else "+ ", text, width)
+        if values:
+            total = sum(v for _, v in values)
+            terms = number(values[0][1]) + "".join(
+                f" − {number(-v)}" if v < 0 else f" + {number(v)}" for _, v in values[1:])
+            _math_line(out, pad, "= ", f"{terms} = {number(total)}", width, "result")
+    out.append((0, []))
+
+
+def _graph_lines(out: Lines, result: GradResult, width: int) -> None:
+    g = result.graph()
+    params = [p for p in result.wrt]
+    consts = [s for s in g.symbols if s not in params]
+    if not consts:
+        held = ""
+    elif len(consts) > _HELD_LIST_MAX:
+        held = f"; {len(consts)} inputs held constant"
+    else:
+        names = consts[0] if len(consts) == 1 else ", ".join(consts[:-1]) + " and " + consts[-1]
+        held = f"; {names} held constant"
+    _heading(out, "Computational graph",
+             f"(forward pass{held}; right: each edge's local derivative)", width)
+    label_w = max(len(n.label) for n in g.nodes)
+    lefts = [f"{n.label.ljust(label_w)} = {g.pretty(n.formula)}" for n in g.nodes]
+    column = max(len(s) for s in lefts) + 4
+    side_by_side = 2 + column <= width // 2 + 6
+    for node, left in zip(g.nodes, lefts):
+        edges = [e for e in g.edges_from(node.name)]
+        rights = [f"{_d(g.labels[e.parent], g.labels[e.child])} = {g.pretty(e.local)}"
+                  for e in edges]
+        if side_by_side and rights:
+            _packed(out, 2, left.ljust(column), rights, width)
+        else:
+            head = f"{node.label.ljust(label_w)} = "
+            _math_line(out, 2, head, g.pretty(node.formula), width)
+            if rights:
+                _packed(out, 6, "", rights, width)
+    out.append((0, []))
+
+
+def _packed(out: Lines, indent: int, head: str, items: list[str], width: int) -> None:
+    """head, then items separated by commas, continuing under the first item when too wide."""
+    line = head
+    start = indent + len(head)
+    first = True
+    for item in items:
+        piece = item if first else ",  " + item
+        if not first and start + len(line) - len(head) + len(piece) > width and line != head:
+            out.append((indent, [(line, "math")]))
+            line = " " * len(head) + item
+            start = indent + len(head)
+            continue
+        line += piece
+        first = False
+    out.append((indent, [(line, "math")]))
+
+
+def _table(out: Lines, header: list[str], rows: list[list[str]], roles: list[str],
+           right: set[int], width: int = 80) -> None:
+    """Aligned columns; a last column of math too wide for the line wraps under itself."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    last = 2 + sum(widths[:-1]) + 3 * (len(widths) - 1)
+
+    def cells(r: list[str]) -> str:
+        parts = [(r[i].rjust(widths[i]) if i in right else r[i].ljust(widths[i]))
+                 for i in range(len(r))]
+        return "   ".join(parts).rstrip()
+    out.append((2, [(cells(header), "dim")]))
+    for r, role in zip(rows, roles):
+        pieces = wrap_math(r[-1], max(20, width - last))
+        out.append((2, [(cells([*r[:-1], pieces[0]]), role)]))
+        out.extend((last, [(piece, role)]) for piece in pieces[1:])
+
+
+def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int) -> None:
+    g = result.graph()
+    t = report.tables
+    items = [f"{k} = {number(v)}" for k, v in report.point.items()]  # in the order given
+    where = ", ".join(items)
+    if len("Forward pass") + 6 + len(where) <= width:
+        out.append((0, [("Forward pass", "label"), (f"   at {where}", "math")]))
+    else:
+        out.append((0, [("Forward pass", "label")]))
+        line = "at"
+        for i, item in enumerate(items):
+            piece = f" {item}" + ("," if i < len(items) - 1 else "")
+            if len(line) + len(piece) > width - 2 and line != "at":
+                out.append((2, [(line, "math")]))
+                line = "  " + piece.strip()
+            else:
+                line += piece
+        out.append((2, [(line, "math")]))
+    rows = [[n.label, number(t.forward[n.name]), g.pretty(n.formula)] for n in g.nodes]
+    _table(out, ["node", "value", "formula"], rows, ["math"] * len(rows), {1}, width)
+    out.append((0, []))
+    J = g.output.label
+    _heading(out, "Backward pass", f"(∂{J}/∂node = upstream ∂{J}/∂parent × local "
+             "∂parent/∂node; several parents add up)", width)
+    order = [n.name for n in reversed(g.nodes) if n.active and n.name != g.output.name]
+    order += [p for p in result.wrt if p not in order]
+    by_child: dict[str, list[Any]] = {}
+    for r in t.rows:
+        by_child.setdefault(r.child, []).append(r)
+    rows, roles = [], []
+    for name in order:
+        group = by_child.get(name, [])
+        for r in group:
+            rows.append([g.labels[name], g.labels[r.parent], number(r.upstream), number(r.local),
+                         number(r.product)])
+            roles.append("math")
+        if len(group) > 1:
+            rows.append([g.labels[name], "sum", "", "", number(t.adjoint[name])])
+            roles.append("result")
+    _table(out, ["node", "parent", "upstream", "local", "product"], rows, roles, {2, 3, 4},
+           width)
+    out.append((0, []))
+
+
+def grad_lines(result: GradResult, *, width: int = 80, graph: bool = False,
+               report: PointReport | None = None) -> Lines:
+    """The whole report as (indent, segments) lines."""
+    out: Lines = []
+    J = result.graph().output.label if (graph or report) else _output_name(result)
+    head = f"Gradient of {J} = "
+    sizes: dict[Any, int] = {}
+    if _tree_size(result.expr, sizes) > _PRINT_LIMIT:
+        out.append((0, [(f"Gradient of {J}, an expression of {_ops(result.operations()['function'])}",
+                         "op")]))
+    else:
+        pieces = wrap_math(result.expr.pretty(), width - len(head))
+        if len(pieces) > _PARTIAL_LINES:
+            pieces = [*pieces[:_PARTIAL_LINES - 1], "… (the whole input: --format json)"]
+        out.append((0, [(head + pieces[0], "op")]))
+        out.extend((len(head), [(piece, "op")]) for piece in pieces[1:])
+    names = list(result.wrt)
+    if len(names) > 12:
+        names = [*names[:6], "…", *names[-2:]]
+        lead = f"with respect to {len(result.wrt)} parameters: "
+    else:
+        lead = "with respect to "
+    import textwrap
+    for i, part in enumerate(textwrap.wrap(lead + ", ".join(names), width,
+                                           subsequent_indent=" " * len(lead))):
+        out.append((0, [(part, "label")]))
+    out.append((0, []))
+    if graph:
+        _graph_lines(out, result, width)
+        _chain_lines(out, result, report, width)
+    if report is not None:
+        _point_lines(out, result, report, width)
+    _heading(out, "Partial derivatives", "(one reverse sweep; simplified for reading)", width)
+    for p in result.wrt:
+        lhs = f"{_d(J, p)} = "
+        held = _held(result, p)
+        size = _tree_size(result.partials[p], sizes)
+        if size > _PRINT_LIMIT:  # written out it would fill pages: the chain says it better
+            long = f"(too long to show: {size} symbols and operations; see --format json)"
+            out.append((2, [(lhs, "math"), (long, "rule")]))
+            if held:
+                out.append((2 + len(lhs), [(held, "rule")]))
+            if report is not None:
+                fd = report.finite_difference.get(p)
+                note = f"   (finite difference: {number(fd)})" if fd is not None else ""
+                out.append((2 + len(lhs) - 2, [(f"= {number(report.gradient[p])}", "result"),
+                                               (note, "rule")]))
+            continue
+        rhs = result.partials[p].pretty()
+        if 2 + len(lhs) + len(rhs) + len(held) + 3 <= width and held:
+            out.append((2, [(lhs, "math"), (rhs, "result"), (f"   {held}", "rule")]))
+        else:
+            pieces = wrap_math(rhs, width - 2 - len(lhs))
+            if len(pieces) > _PARTIAL_LINES:  # a network's partial: its chain says more
+                hidden = sum(len(piece) for piece in pieces[_PARTIAL_LINES - 1:])
+                pieces = pieces[:_PARTIAL_LINES - 1] + [
+                    f"… ({hidden} more characters: the whole partial is in --format json)"]
+            out.append((2, [(lhs, "math"), (pieces[0], "result")]))
+            out.extend((2 + len(lhs), [(piece, "rule" if piece.startswith("… (") else
+                                        "result")]) for piece in pieces[1:])
+            if held:
+                out.append((2 + len(lhs), [(held, "rule")]))
+        if report is not None:
+            fd = report.finite_difference.get(p)
+            note = f"   (finite difference: {number(fd)})" if fd is not None else ""
+            out.append((2 + len(lhs) - 2, [(f"= {number(report.gradient[p])}", "result"),
+                                           (note, "rule")]))
+    out.append((0, []))
+    ops = result.operations()
+    cost = f"Cost: {J} has {_ops(ops['function'])}, its gradient {ops['gradient']}"
+    note = "(one reverse sweep; shared subexpressions count once)"
+    if len(cost) + 3 + len(note) <= width:
+        out.append((0, [(cost, "dim"), (f"   {note}", "dim")]))
+    else:
+        out += [(0, [(cost, "dim")]), (2, [(note, "dim")])]
+    if report is not None:
+        agree = f"{report.max_error:.0e}".replace("-", "−")
+        checked = len(report.finite_difference)
+        which = ("" if checked == len(result.wrt) else
+                 f" (on {checked} of the {len(result.wrt)} partials, spread evenly)")
+        check = f"Finite-difference check at the point: agrees to {agree}"
+        if len(check) + len(which) <= width:
+            out.append((0, [(check + which, "dim")]))
+        else:
+            out += [(0, [(check, "dim")]), (2, [(which.strip(), "dim")])]
+    out.append((0, [(_verification_text(result), "verify")]))
+    return out
+
+
+def _tree_size(e: Any, memo: dict[Any, int]) -> int:
+    """Nodes of ``e`` written out as a tree (shared subexpressions counted at every use)."""
+    from chainrule.expr import postorder
+    for node in postorder(e, memo):
+        memo[node] = 1 + sum(memo[c] for c in node.children)
+    return memo[e]
+
+
+def _ops(n: int) -> str:
+    return f"{n} operation{'' if n == 1 else 's'}"
+
+
+def _output_name(result: GradResult) -> str:
+    from chainrule.compgraph import _OUTPUTS
+    taken = result.expr.free_symbols
+    return next((n for n in _OUTPUTS if n not in taken), "J_")
+
+
+def _verification_text(result: GradResult) -> str:
+    vs = result.verifications
+    if not vs:
+        return "· not verified (verification was turned off)"
+    n = len(vs)
+    what = "the partial" if n == 1 else ("both partials" if n == 2 else f"all {n} partials")
+    statuses = {v.status for v in vs.values()}
+    if statuses == {"symbolic"}:
+        if n == 1:
+            return "✓ proven: equal to SymPy's derivative (symbolic)"
+        return f"✓ proven: {what} equal SymPy's derivatives (symbolic)"
+    numeric = [p for p, v in vs.items() if v.status == "numeric"]
+    reference = ("a finite-difference derivative" if any(v.reference == "finite-difference"
+                                                         for v in vs.values())
+                 else "SymPy's derivative")
+    points = min(v.points for v in vs.values() if v.status == "numeric")
+    return (f"✓ checked: {what} equal {reference} ({n - len(numeric)} symbolically, "
+            f"{len(numeric)} at {points} or more random points)")
+
+
+def _report(result: GradResult, point: Any) -> PointReport | None:
+    """``point`` is text, a mapping, or a report already computed."""
+    from chainrule.gradients import PointReport
+    if point is None or isinstance(point, PointReport):
+        return point
+    return result.at(point)
+
+
+def render_grad_plain(result: GradResult, *, width: int = 80, graph: bool = False,
+                      point: str | Mapping[str, Any] | None = None) -> str:
+    lines = grad_lines(result, width=width, graph=graph, report=_report(result, point))
+    return "\n".join((" " * i + "".join(t for t, _ in segs)).rstrip() for i, segs in lines) + "\n"
+
+
+_STYLES = {"math": "", "rule": "dim italic", "label": "bold cyan", "op": "bold",
+           "result": "bold green", "dim": "dim", "verify": "green"}
+
+
+def render_grad_rich(result: GradResult, console: Any, *, graph: bool = False,
+                     point: str | Mapping[str, Any] | None = None) -> None:
+    from rich.text import Text
+    lines = grad_lines(result, width=console.width, graph=graph, report=_report(result, point))
+    for indent, segs in lines:
+        text = Text(" " * indent)
+        for chunk, role in segs:
+            text.append(chunk, style=_STYLES.get(role, ""))
+        console.print(text)
+
+
+def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = None,
+                 graph: bool = True) -> dict[str, Any]:
+    """The JSON document: schema, input, wrt, partials (Python syntax), verification, …"""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "kind": "gradient",
+        "input": result.input,
+        "expr": str(result.expr),
+        "wrt": list(result.wrt),
+        "partials": {p: str(result.partials[p]) for p in result.wrt},
+        "partials_pretty": {p: result.partials[p].pretty() for p in result.wrt},
+        "partials_latex": {p: result.partials[p].latex() for p in result.wrt},
+        "held_constant": {p: result.held_constant(p) for p in result.wrt},
+        "simplify": result.simplify,
+        "verification": {**result.verification.to_dict(),
+                         "partials": {p: v.to_dict() for p, v in result.verifications.items()}},
+        "operations": result.operations(),
+    }
+    if graph:
+        doc["graph"] = result.graph().to_dict()
+    report = _report(result, point)
+    if report is not None:
+        doc["at"] = report.to_dict()
+    return doc

@@ -1,0 +1,371 @@
+"""The slope at a point: f and f′ there, exactly where possible, and the tangent line.
+
+    >>> import chainrule
+    >>> s = chainrule.diff("x**2").at(x=5)
+    >>> s.value.text, s.slope.text, s.sign
+    ('25', '10', 1)
+    >>> s.tangent_tidy.pretty()
+    '10x − 25'
+
+Values are computed twice: with floats (:func:`chainrule.evaluate.evaluate`) and exactly
+(SymPy, within a time budget); the exact value is kept only when the two agree. A point
+where f or f′ does not exist is reported with the reason — the function and the rule of
+its domain that fails there — never with a number. Whether f′ exists is decided by
+evaluating f *strictly* (every function at a point where it is differentiable), so |x| at
+0, ln x at 0 and relu at 0 are refused even though some of their formulas return a number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Mapping
+
+from chainrule.errors import UndefinedError, UsageError
+from chainrule.evaluate import evaluate
+from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
+                            node_count, postorder)
+from chainrule.functions import FUNCTIONS
+
+if TYPE_CHECKING:
+    from chainrule.api import Derivation
+
+__all__ = ["Slope", "Value", "slope_at", "parse_point", "point_values"]
+
+_EXACT_BUDGET = 2.0
+_DIAGNOSE_LIMIT = 3000   # nodes: beyond this the reason names no culprit
+
+
+@dataclass(frozen=True)
+class Value:
+    """A number at the point: ``number`` always, ``exact`` when SymPy found it (10, cos(1))."""
+
+    number: float
+    exact: Expr | None = None
+
+    @property
+    def is_rational(self) -> bool:
+        return isinstance(self.exact, Num)
+
+    @property
+    def text(self) -> str:
+        """10; cos(1) ≈ 0.5403; ≈ 0.5403 (no exact form)."""
+        if self.exact is not None and self.is_rational:
+            return self.exact.pretty()
+        if self.exact is not None:
+            return f"{self.exact.pretty()} ≈ {_fmt(self.number)}"
+        return f"≈ {_fmt(self.number)}"
+
+    @property
+    def sign(self) -> int:
+        if isinstance(self.exact, Num):
+            v = self.exact.value
+            return (v > 0) - (v < 0)
+        if abs(self.number) < 1e-12:
+            return 0
+        return (self.number > 0) - (self.number < 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.number, "exact": None if self.exact is None else str(self.exact)}
+
+
+def _fmt(v: float) -> str:
+    if math.isinf(v):
+        return "+∞" if v > 0 else "−∞"
+    text = f"{v:.4g}"
+    return text.replace("-", "−")
+
+
+@dataclass(frozen=True)
+class Slope:
+    """f and its derivatives at one point, and what they mean there."""
+
+    expr: Expr
+    variable: str
+    point: dict[str, Expr]                # every symbol's exact value
+    value: Value | None                   # f(a); None where f is undefined
+    slope: Value | None                   # f′(a); None where f′ does not exist
+    higher: tuple[Value | None, ...] = ()  # f″(a), … for a higher-order derivation
+    reason: str | None = None             # why f or f′ does not exist at the point
+    sides: tuple[float, float] | None = None  # f′ just left and just right of a
+    tangent: Expr | None = None           # f(a) + f′(a)(x − a), as written
+    tangent_tidy: Expr | None = None      # the same, multiplied out
+    others: dict[str, Expr] = field(default_factory=dict)  # symbols held fixed
+
+    @property
+    def at(self) -> Expr:
+        return self.point[self.variable]
+
+    @property
+    def defined(self) -> bool:
+        return self.slope is not None
+
+    @property
+    def sign(self) -> int | None:
+        return None if self.slope is None else self.slope.sign
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "point": {k: str(v) for k, v in self.point.items()},
+            "value": None if self.value is None else self.value.to_dict(),
+            "slope": None if self.slope is None else self.slope.to_dict(),
+            "higher": [None if v is None else v.to_dict() for v in self.higher],
+            "defined": self.defined,
+            "sign": self.sign,
+            "reason": self.reason,
+            "one_sided": None if self.sides is None else {"left": self.sides[0],
+                                                          "right": self.sides[1]},
+            "tangent": None if self.tangent_tidy is None else str(self.tangent_tidy),
+        }
+
+
+# ── reading a point ────────────────────────────────────────────────────────────
+def _split_top(text: str) -> list[str]:
+    """Split at commas outside parentheses: "x=atan2(1, 2), y=3" → two pieces."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [p.strip() for p in out if p.strip()]
+
+
+def _as_exact(name: str, value: Any) -> Expr:
+    """A number as an exact expression: 5, 0.5 (= 1/2), "pi/4", Fraction(1, 3)."""
+    from chainrule.parser import parse
+    if isinstance(value, Expr):
+        e = value
+    elif isinstance(value, bool):
+        raise UsageError(f"the value of {name} must be a number, not {value!r}")
+    elif isinstance(value, (int, Fraction)):
+        e = Num(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise UsageError(f"the value of {name} must be a finite number, not {value!r}")
+        e = Num(Fraction(repr(value)))  # 0.1 means one tenth, as the user typed it
+    elif isinstance(value, str):
+        e = parse(value.strip())
+    else:
+        raise UsageError(f"the value of {name} must be a number, not {value!r}")
+    if free_symbols(e):
+        raise UsageError(f"the value of {name} must be a number, not {e}")
+    try:
+        evaluate(e, {})
+    except UndefinedError:
+        raise UsageError(f"the value of {name}, {e.pretty()}, is not a real number") from None
+    return e
+
+
+def parse_point(text: str, variable: str | None = None) -> dict[str, Expr]:
+    """``"x=5"``, ``"x=pi/4, y=1/2"`` or just ``"5"`` (the variable) → exact values.
+
+    Values are read with chainrule's own parser, never evaluated as Python."""
+    from chainrule.api import resolve_variable
+    out: dict[str, Expr] = {}
+    for piece in _split_top(text):
+        name, eq, value = piece.partition("=")
+        if not eq:
+            if variable is None or out:
+                raise UsageError(f"cannot read {piece!r} as a point; write it like x=5 "
+                                 "(or x=1,y=2 with several symbols)")
+            name, value = variable, piece
+        if not name.strip() or not value.strip():
+            raise UsageError(f"cannot read {piece!r} as name=value; write it like x=5")
+        name = resolve_variable(Symbol("x"), name.strip())
+        if name in out:
+            raise UsageError(f"{name} is given twice in the point")
+        out[name] = _as_exact(name, value)
+    if not out:
+        raise UsageError("the point is empty; write it like x=5")
+    return out
+
+
+def point_values(point: Mapping[str, Any] | str | Any, variable: str) -> dict[str, Expr]:
+    """A point given as text, a mapping, or a bare number for ``variable``."""
+    if isinstance(point, str):
+        return parse_point(point, variable)
+    if isinstance(point, Mapping):
+        from chainrule.api import resolve_variable
+        return {resolve_variable(Symbol("x"), k): _as_exact(str(k), v) for k, v in point.items()}
+    return {variable: _as_exact(variable, point)}
+
+
+# ── values ─────────────────────────────────────────────────────────────────────
+class _NoRealValue(Exception):
+    """SymPy found the exact value and it is not a finite real number (tan(π/2), ln(−1))."""
+
+
+def _exact(expr: Expr, point: dict[str, Expr], number: float) -> Expr | None:
+    """The exact value of ``expr`` at ``point`` (SymPy), when it agrees with ``number``.
+
+    Raises :class:`_NoRealValue` when SymPy shows there is none: floats give tan(π/2) as
+    1.6e16 because π/2 is rounded, and that number must never be shown."""
+    import sympy as sp
+
+    from chainrule.simplify import light
+    from chainrule.sympy_bridge import from_sympy, run_with_budget, sympy_symbol, to_sympy
+    subs = {sympy_symbol(k): to_sympy(v) for k, v in point.items()}
+
+    def work() -> Any:
+        return sp.simplify(to_sympy(expr).subs(subs))
+
+    done, value = run_with_budget(work, _EXACT_BUDGET)
+    if not done or isinstance(value, BaseException) or getattr(value, "free_symbols", True):
+        return None
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or value.is_extended_real is False:
+        raise _NoRealValue
+    try:
+        approx = complex(value.evalf(30))
+    except (TypeError, ValueError):
+        return None
+    if abs(approx.imag) > 1e-12 * max(1.0, abs(approx.real)):
+        raise _NoRealValue
+    if not math.isclose(approx.real, number, rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    try:
+        return light(from_sympy(value))
+    except Exception:  # noqa: BLE001 — a form we cannot show is simply not shown
+        return None
+
+
+def _value(expr: Expr, point: dict[str, Expr], floats: dict[str, float], *,
+           strict: bool = False) -> Value:
+    number = evaluate(expr, floats, strict=strict)
+    try:
+        return Value(number, _exact(expr, point, number))
+    except _NoRealValue:
+        raise UndefinedError(f"{expr.pretty()} has no real value here") from None
+
+
+def _describe(node: Expr, floats: dict[str, float], strict: bool, var: str,
+              what: str | None = None, exact_at: str | None = None) -> str:
+    """Why ``node`` has no value (or no derivative) at the point, in words."""
+    what = what or ("is not differentiable" if strict else "has no real value")
+
+    def where(arg: Expr) -> str:
+        try:
+            value = _fmt(evaluate(arg, floats))
+        except UndefinedError:
+            return "here"
+        if arg == Symbol(var):
+            return f"at {var} = {exact_at or value}"
+        return f"where {arg.pretty()} = {value}"
+
+    if isinstance(node, Func):
+        entry = FUNCTIONS[node.name]
+        note = f" ({entry.display}: {entry.domain_note})" if entry.domain_note else ""
+        return f"{node.pretty()} {what} {where(node.args[0])}{note}"
+    if isinstance(node, Div):
+        return f"{node.pretty()} divides by zero {where(node.den)}"
+    if isinstance(node, Pow):
+        return f"{node.pretty()} has no real value {where(node.base)}"
+    return f"{node.pretty()} {what} here"
+
+
+def _culprit(expr: Expr, floats: dict[str, float], strict: bool, fallback: str,
+             var: str, what: str | None = None, exact_at: str | None = None) -> str:
+    """The innermost subexpression that fails, in words."""
+    if node_count(expr) > _DIAGNOSE_LIMIT:
+        return fallback
+    for node in postorder(expr):
+        try:
+            evaluate(node, floats, strict=strict)
+        except UndefinedError:
+            return _describe(node, floats, strict, var, what, exact_at)
+    return fallback
+
+
+def _one_sided(derivative: Expr, floats: dict[str, float],
+               var: str) -> tuple[float, float] | None:
+    """f′ just left and just right of the point; ±inf where it grows without bound."""
+    a = floats[var]
+    scale = max(1.0, abs(a))
+
+    def near(h: float) -> float:
+        return evaluate(derivative, {**floats, var: a + h})
+
+    out: list[float] = []
+    try:
+        for sign in (-1, 1):
+            far, close = near(sign * 1e-4 * scale), near(sign * 1e-7 * scale)
+            if abs(close) > 1e3 and abs(close) > 10 * abs(far):
+                out.append(math.copysign(math.inf, close))
+            else:
+                out.append(0.0 if abs(close) < 1e-6 else close)
+    except UndefinedError:
+        return None
+    return out[0], out[1]
+
+
+def slope_at(d: Derivation, point: Mapping[str, Any] | str | Any) -> Slope:
+    """f, f′ (and higher derivatives) of ``d`` at ``point``, with the tangent line."""
+    var = d.variable
+    values = point_values(point, var)
+    needed = free_symbols(d.expr) | {var}
+    missing = sorted(needed - set(values))
+    if missing:
+        example = ",".join(f"{n}=…" for n in sorted(needed))
+        raise UsageError(f"give a value for {', '.join(missing)} as well: --at {example}")
+    extra = sorted(set(values) - needed)
+    if extra:
+        raise UsageError(f"{', '.join(extra)} does not occur in {d.expr.pretty()}")
+    floats = {k: evaluate(v, {}) for k, v in values.items()}
+    others = {k: v for k, v in values.items() if k != var}
+    at = values[var].pretty()  # the point as written (π/2), in the reasons
+    try:
+        fa = _value(d.expr, values, floats)
+    except UndefinedError:
+        # floats may not fail where the exact value does not exist (tan at π/2 rounds to a
+        # huge number): then the function whose domain excludes the point is the culprit
+        reason = _culprit(d.expr, floats, False, "", var, exact_at=at) or _culprit(
+            d.expr, floats, True, f"{d.expr.pretty()} has no real value here", var,
+            what="has no real value", exact_at=at)
+        return Slope(d.expr, var, values, None, None, reason=reason, others=others)
+    try:
+        evaluate(d.expr, floats, strict=True)
+        dfa = _value(d.stages[0].result, values, floats)
+    except UndefinedError:
+        reason = _culprit(d.expr, floats, True, "", var, exact_at=at)
+        if not reason:
+            reason = _culprit(d.stages[0].result, floats, False,
+                              "the derivative has no real value here", var, exact_at=at)
+        sides = _one_sided(d.stages[0].result, floats, var)
+        return Slope(d.expr, var, values, fa, None, reason=reason, sides=sides, others=others)
+    higher: list[Value | None] = []
+    for stage in d.stages[1:]:
+        try:
+            higher.append(_value(stage.result, values, floats))
+        except UndefinedError:
+            higher.append(None)
+    tangent, tidy = _tangent(fa, dfa, var, values[var])
+    return Slope(d.expr, var, values, fa, dfa, higher=tuple(higher), tangent=tangent,
+                 tangent_tidy=tidy, others=others)
+
+
+def _tangent(fa: Value, dfa: Value, var: str, a: Expr) -> tuple[Expr | None, Expr | None]:
+    """y = f(a) + f′(a)(x − a), as written and multiplied out; only with exact values."""
+    if fa.exact is None or dfa.exact is None:
+        return None, None
+    from chainrule.simplify import light
+    from chainrule.sympy_bridge import from_sympy, to_sympy
+    x = Symbol(var)
+    shift: Expr = x if a == Num(0) else Add((x, Neg(a)))
+    slope_term: Expr = (shift if dfa.exact == Num(1) else Neg(shift) if dfa.exact == Num(-1)
+                        else Mul((dfa.exact, shift)))
+    written: Expr = slope_term if fa.exact == Num(0) else Add((fa.exact, slope_term))
+    if dfa.exact == Num(0):
+        written = fa.exact
+    try:
+        import sympy as sp
+        tidy = light(from_sympy(sp.expand(to_sympy(written))))
+    except Exception:  # noqa: BLE001 — the written form is still right
+        tidy = written
+    if isinstance(tidy, Add) and not free_symbols(tidy.terms[0]):  # 10x − 25, not −25 + 10x
+        tidy = Add(tidy.terms[1:] + tidy.terms[:1])
+    return written, tidy
