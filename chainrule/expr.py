@@ -25,7 +25,7 @@ from typing import Any, Callable, Container, Iterator, TypeVar
 __all__ = [
     "Expr", "Num", "Symbol", "Const", "Add", "Neg", "Mul", "Div", "Pow", "Func",
     "postorder", "free_symbols", "depends_on", "substitute", "node_count", "depth",
-    "ZERO", "ONE", "TWO", "NEG_ONE", "num",
+    "ZERO", "ONE", "TWO", "NEG_ONE", "num", "fraction",
 ]
 
 _WEAKREF = {"weakref_slot": True} if sys.version_info >= (3, 11) else {}
@@ -414,6 +414,21 @@ def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
         else:
             memo[node] = node
     return memo[expr]
+
+
+def fraction(coeff: Fraction, top: list[Expr], bottom: list[Expr]) -> Expr:
+    """±(p·top…)/(q·bottom…) for coeff = ±p/q, written the way a person would: −2x/(3y)."""
+    sign = coeff < 0
+    coeff = abs(coeff)
+    top, bottom = list(top), list(bottom)
+    if coeff.numerator != 1 or not top:
+        top.insert(0, Num(coeff.numerator))
+    if coeff.denominator != 1:
+        bottom.insert(0, Num(coeff.denominator))
+    out = Mul(tuple(top))
+    if bottom:
+        out = Div(out, Mul(tuple(bottom)))
+    return Neg(out) if sign else out
 
 
 def node_count(expr: Expr) -> int:

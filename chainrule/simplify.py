@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Literal
 
 from chainrule.expr import (ONE, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
-                            free_symbols, postorder)
+                            fraction, free_symbols, postorder)
 from chainrule.functions import FUNCTIONS
 
 __all__ = ["SimplifyMode", "light", "simplify", "MODES"]
@@ -113,18 +113,7 @@ class _Light:
         if coeff == 0 and not any(isinstance(d, Num) and d.value == 0 for d in den):
             return ZERO
         num, den = self.combine_bases(num, den)
-        sign = coeff < 0
-        coeff = abs(coeff)
-        top = self.ordered(num)
-        bottom = self.ordered(den)
-        if coeff.numerator != 1 or not top:
-            top.insert(0, Num(coeff.numerator))
-        if coeff.denominator != 1:
-            bottom.insert(0, Num(coeff.denominator))
-        out = Mul(tuple(top))
-        if bottom:
-            out = Div(out, Mul(tuple(bottom)))
-        return Neg(out) if sign else out
+        return fraction(coeff, self.ordered(num), self.ordered(den))
 
     def combine_bases(self, num: list[Expr], den: list[Expr]) -> tuple[list[Expr], list[Expr]]:
         """x·x → x², x³/x → x²: numeric exponents of equal bases add up."""

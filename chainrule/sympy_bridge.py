@@ -13,7 +13,8 @@ from typing import Any, Callable
 import sympy as sp
 
 from chainrule.errors import ChainruleError
-from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder)
+from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, fraction,
+                            postorder)
 from chainrule.functions import FUNCTIONS
 
 __all__ = ["to_sympy", "from_sympy", "sympy_symbol", "sympy_simplify", "run_with_budget"]
@@ -113,16 +114,7 @@ def _from_mul(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
             bottom.append(_from_pow_parts(memo[arg.base], -arg.exp))
         else:
             top.append(kid)
-    sign = coeff < 0
-    coeff = abs(coeff)
-    if coeff.numerator != 1 or not top:
-        top.insert(0, Num(coeff.numerator))
-    if coeff.denominator != 1:
-        bottom.insert(0, Num(coeff.denominator))
-    out = Mul(tuple(top))
-    if bottom:
-        out = Div(out, Mul(tuple(bottom)))
-    return Neg(out) if sign else out
+    return fraction(coeff, top, bottom)
 
 
 def _from_pow_parts(base: Expr, exp: Any) -> Expr:
