@@ -18,7 +18,7 @@ from chainrule.expr import Expr
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation, diff
-    from chainrule.check import CheckResult, check
+    from chainrule.checking import CheckResult, check
     from chainrule.descent import descend
     from chainrule.gradients import GradResult, grad
     from chainrule.parser import parse
@@ -36,7 +36,7 @@ _LAZY = {
     "diff": "chainrule.api", "Derivation": "chainrule.api", "parse": "chainrule.parser",
     "Step": "chainrule.steps", "Verification": "chainrule.verify",
     "grad": "chainrule.gradients", "GradResult": "chainrule.gradients", "descend": "chainrule.descent",
-    "check": "chainrule.check", "CheckResult": "chainrule.check",
+    "check": "chainrule.checking", "CheckResult": "chainrule.checking",
 }
 
 

@@ -235,7 +235,7 @@ def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
         _fail("error: missing the answer to check\nusage: chainrule check EXPR ANSWER   "
               "(for example: chainrule check \"sin(x**2)\" \"cos(x**2)\")", EXIT_INPUT)
     answer = _pick_expression(answer_arg, None)
-    from chainrule.check import check
+    from chainrule.checking import check
     try:
         result = check(text, answer, wrt)
         if fmt == "json":

@@ -3,7 +3,7 @@
 Each :class:`MistakeKind` names one mistake (its ``kind`` is part of the API and the JSON),
 says where it can happen and builds, for one *layer* of an expression (a node of the step
 tree), the derivative of that layer a learner making the mistake would write. The checker
-(:mod:`chainrule.check`) puts that wrong layer derivative in place of the right one, lets
+(:mod:`chainrule.checking`) puts that wrong layer derivative in place of the right one, lets
 the ordinary rules finish the derivative around it, and compares the outcome with the
 learner's answer numerically.
 

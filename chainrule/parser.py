@@ -736,10 +736,11 @@ class _Numbers:
             digits = abs(math.log10(abs(near)))
         else:
             digits = 1.0
-        try:
-            digits *= float(abs(exp))
-        except OverflowError:
-            digits = math.inf
+        if digits:  # 1^n and (-1)^n stay ±1 whatever n is
+            try:
+                digits *= float(abs(exp))
+            except OverflowError:
+                digits = math.inf
         if digits > MAX_NUMBER_DIGITS:
             self.error(f"number too large: this power would have {_about(digits)} digits",
                        position, length,

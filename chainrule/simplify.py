@@ -312,5 +312,9 @@ def simplify(expr: Expr, mode: str = "light", *, budget: float = 5.0) -> Expr:
         simplified = sympy_simplify(to_sympy(expr), budget)
         if simplified is None:
             return light(expr)
-        return light(from_sympy(simplified))
+        from chainrule.errors import ChainruleError
+        try:
+            return light(from_sympy(simplified))
+        except ChainruleError:  # SymPy's form uses something chainrule cannot write
+            return light(expr)
     raise ValueError(f"unknown simplification {mode!r}; choose none, light or full")

@@ -151,6 +151,10 @@ def _from_function(e: Any, kids: list[Expr]) -> Expr:
     ours = _BY_SYMPY_NAME.get(name.lower())
     if ours is None:
         raise ChainruleError(f"chainrule has no function {name}")
+    if isinstance(e, sp.Heaviside) and len(kids) == 2 and e.args[1] == sp.S.Half:
+        kids = kids[:1]  # SymPy's Heaviside(u, 1/2): ours is 1/2 at 0 as well
+    if len(kids) not in FUNCTIONS[ours].arities:
+        raise ChainruleError(f"chainrule cannot represent the SymPy expression {e}")
     return Func(ours, tuple(kids))
 
 

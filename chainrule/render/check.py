@@ -23,7 +23,7 @@ from chainrule.mistakes import NBSP
 from chainrule.render._outline import header
 
 if TYPE_CHECKING:
-    from chainrule.check import CheckResult, Mistake
+    from chainrule.checking import CheckResult, Mistake
 
 __all__ = ["render_check_plain", "render_check_rich", "check_to_dict", "check_rows", "STYLES"]
 
@@ -113,7 +113,7 @@ def _correct_note(r: CheckResult, width: int) -> list[Row]:
 def _mistake_rows(m: Mistake, indent: int, body: int, width: int, *, compare: bool = True,
                   head: list[Segment] | None = None) -> list[Row]:
     """Title, the sentence, then what the answer implies next to the correct step."""
-    from chainrule.check import display
+    from chainrule.checking import display
     rows: list[Row] = [(indent, [*(head or []), (m.title, "title"), (", at ", ""),
                                  (m.layer_pretty, "math")])]
     rows += [(body, [(line, "")]) for line in _wrap(m.wrappable or m.explanation, body, width)]
@@ -258,7 +258,7 @@ def render_check_rich(r: CheckResult, console: Any, width: int | None = None) ->
 # ── JSON ─────────────────────────────────────────────────────────────────────
 def check_to_dict(r: CheckResult) -> dict[str, Any]:
     """The check document: schema, correct, mistakes, … and the full correct derivation."""
-    from chainrule.check import SCHEMA
+    from chainrule.checking import SCHEMA
     return {
         "schema": SCHEMA,
         "command": "check",

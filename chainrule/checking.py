@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
-import types
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
@@ -215,9 +213,6 @@ class CheckResult:
         from chainrule.render.check import render_check_plain
         return render_check_plain(self, width=width)
 
-    def __bool__(self) -> bool:
-        return self.correct
-
     def __str__(self) -> str:
         return self.to_text()
 
@@ -396,6 +391,12 @@ class _Sampler:
         if proven:
             return Equivalence(True, "symbolic", "equal to the derivative (symbolic)", agreed,
                                corners, note), None
+        # random points never land on the answer's own jumps and corners: say so
+        own = [g for g in _corners(self.answer) if g not in corners]
+        if own:
+            where = ", ".join(f"{g.pretty()} = 0" for g in own)
+            note = "; ".join(filter(None, [note, f"your answer jumps or has a corner where "
+                                                 f"{where}; it was not compared there"]))
         if agreed >= _MIN_EQUAL or (agreed and agreed == len(self.samples)):
             return Equivalence(True, "numeric",
                                f"equal to the derivative at {agreed} random points", agreed,
@@ -736,9 +737,12 @@ def _compare(derivative: Expr, answer: Expr, samples: list[_Sample],
                 matching.append(p)
         scaled: list[tuple[Expr, Expr, Fraction]] = []
         for p in list(missing):  # pieces equal up to a constant factor: a useful near-miss
+            if isinstance(p, Num):
+                continue  # any two numbers are proportional
             pv = ours_v[ours.index(p)]
             for j, tv in enumerate(theirs_v):
-                factor = None if j in used else _simple_ratio(pv, tv)
+                factor = (None if j in used or isinstance(theirs[j], Num)
+                          else _simple_ratio(pv, tv))
                 if factor is not None:
                     used.add(j)
                     missing.remove(p)
@@ -769,16 +773,3 @@ def _simple_ratio(ours: Sequence[float | None], theirs: Sequence[float | None]) 
     if simple in (0, 1) or not _close(float(simple), ratios[0], 1e-9):
         return None
     return simple
-
-
-class _CallableModule(types.ModuleType):
-    """``import chainrule.check`` makes the package attribute ``chainrule.check`` this module
-    (Python's import sets it), shadowing the function; calling the module calls the
-    function, so ``chainrule.check(expr, answer)`` works however the module was imported."""
-
-    def __call__(self, expr: Any, answer: Any, var: Any = None, *,
-                 budget: float = 5.0) -> CheckResult:
-        return check(expr, answer, var, budget=budget)
-
-
-sys.modules[__name__].__class__ = _CallableModule
