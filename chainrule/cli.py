@@ -59,6 +59,14 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _report(err: ChainruleError) -> NoReturn:
+    """Bad input exits 2 (a parse error with its caret); anything else of ours exits 1."""
+    if isinstance(err, ParseError):
+        _fail(_parse_error_text(err), EXIT_INPUT)
+    code = EXIT_INPUT if isinstance(err, (UsageError, UndefinedError)) else EXIT_INTERNAL
+    _fail(f"error: {err}", code)
+
+
 def _parse_error_text(err: ParseError) -> str:
     lines = [f"error: {err.message} (column {err.column})", ""]
     lines += ["  " + line for line in err.context().splitlines()]
@@ -122,12 +130,8 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
         _refuse_if_too_large(derivation)
         slope = derivation.at(at) if at is not None else None
         _print(derivation, fmt, width, slope)
-    except ParseError as err:
-        _fail(_parse_error_text(err), EXIT_INPUT)
-    except (UsageError, UndefinedError) as err:
-        _fail(f"error: {err}", EXIT_INPUT)
     except ChainruleError as err:
-        _fail(f"error: {err}", EXIT_INTERNAL)
+        _report(err)
     except RecursionError:
         _fail("error: the expression is too deep to print in this format; "
               "try --format plain", EXIT_INTERNAL)
@@ -247,12 +251,8 @@ def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
             render_check_rich(result, Console(width=width, highlight=False))
         else:
             click.echo(result.to_text(width or _terminal_width()), nl=False)
-    except ParseError as err:
-        _fail(_parse_error_text(err), EXIT_INPUT)
-    except (UsageError, UndefinedError) as err:
-        _fail(f"error: {err}", EXIT_INPUT)
     except ChainruleError as err:
-        _fail(f"error: {err}", EXIT_INTERNAL)
+        _report(err)
 
 # ── grad ─────────────────────────────────────────────────────────────────────
 GRAD_HELP = """All partial derivatives of EXPR, from one reverse sweep (backpropagation).
@@ -318,12 +318,8 @@ def grad_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, sh
         else:
             click.echo(result.to_text(width or _terminal_width(), graph=show_graph,
                                       point=report), nl=False)
-    except ParseError as err:
-        _fail(_parse_error_text(err), EXIT_INPUT)
-    except (UsageError, UndefinedError) as err:
-        _fail(f"error: {err}", EXIT_INPUT)
     except ChainruleError as err:
-        _fail(f"error: {err}", EXIT_INTERNAL)
+        _report(err)
 
 
 def _pick_text(expr_arg: str | None, expr_opt: str | None, command: str) -> str:
@@ -410,12 +406,8 @@ def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: st
             click.echo(render_descent_plain(run, width or _terminal_width()), nl=False)
         if plot_path is not None and fmt != "json":
             click.echo(f"Plot written to {plot_path}")
-    except ParseError as err:
-        _fail(_parse_error_text(err), EXIT_INPUT)
-    except (UsageError, UndefinedError) as err:
-        _fail(f"error: {err}", EXIT_INPUT)
     except ChainruleError as err:
-        _fail(f"error: {err}", EXIT_INTERNAL)
+        _report(err)
     if run.diverged:
         sys.exit(EXIT_INTERNAL)
 
@@ -530,12 +522,8 @@ def plot_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, at
         info = plot(diff(text, wrt), at, output, window=window)
     except MissingDependency as err:
         _fail(f"error: {err}", EXIT_INTERNAL)
-    except ParseError as err:
-        _fail(_parse_error_text(err), EXIT_INPUT)
-    except (UsageError, UndefinedError) as err:
-        _fail(f"error: {err}", EXIT_INPUT)
     except ChainruleError as err:
-        _fail(f"error: {err}", EXIT_INTERNAL)
+        _report(err)
     click.echo(f"wrote {info.path}: " + ", ".join(info.labels[:2])
                + (f"; tangent {info.labels[2].split(': ', 1)[1]}" if info.tangent else ""))
 
