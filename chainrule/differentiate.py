@@ -26,6 +26,7 @@ from chainrule.errors import DifferentiationError, UsageError
 from chainrule.expr import (ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow,
                             Symbol, depends_on, free_symbols, postorder, substitute)
 from chainrule.functions import FUNCTIONS
+from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
@@ -141,7 +142,8 @@ class Derivator:
     def _rule(self, node: Expr) -> Step:
         if not depends_on(node, self.variable):
             return _constant(node, self.variable)
-        if isinstance(node, Pow) and (node.exp is ZERO or node.base is ZERO):
+        if isinstance(node, Pow) and (node.exp is ZERO or node.base is ZERO or (
+                depends_on(node.exp, self.variable) and light(node.base) is ZERO)):
             # u⁰ = 1 and 0ᵘ = 0 wherever they are defined: constants, whatever u is
             return ConstantStep(expr=node, variable=self.variable, result=ZERO, kind="zero_power")
         outer = _outer_of(node, self.variable)

@@ -591,7 +591,7 @@ def _about(digits: float) -> str:
 class _Unchecked:
     """The checks of :class:`_Numbers`, switched off (``parse(text)`` without ``strict``)."""
 
-    def literal(self, node: Num, start: int, end: int) -> None:
+    def literal(self, node: Expr, start: int, end: int) -> None:
         pass
 
     def power(self, base: Expr, exponent: Expr, position: int, length: int = 1) -> None:
@@ -639,8 +639,8 @@ class _Numbers:
                             "numbers in one expression; a power of numbers counts with the "
                             "digits of its value")
 
-    def literal(self, node: Num, start: int, end: int) -> None:
-        value = node.value
+    def literal(self, node: Expr, start: int, end: int) -> None:
+        value = node.value  # type: ignore[attr-defined]
         if value.denominator == 1 and -1000 < value.numerator < 1000:
             if value.numerator not in (0, 1, -1):
                 self.spend(_height_digits(value), start, end - start)
@@ -668,8 +668,8 @@ class _Numbers:
             return None, (math.pi if node.name == "pi" else math.e)  # type: ignore[attr-defined]
         if any(k is None for k in kids):
             return None
-        exact = [k[0] for k in kids]  # type: ignore[index]
-        approx = [k[1] for k in kids]  # type: ignore[index]
+        exact: list[Any] = [k[0] for k in kids]  # type: ignore[index]
+        approx: list[Any] = [k[1] for k in kids]  # type: ignore[index]
         known = all(v is not None for v in exact)
         near = all(v is not None for v in approx)
         try:
@@ -763,7 +763,7 @@ class _Numbers:
         # Some arguments constant, others not: log(x, 1) is undefined whatever x is.
         if not any(i is not None and i[0] is not None for i in infos):
             return
-        fixed = []
+        fixed: list[float | None] = []
         for i in infos:
             if i is None:
                 fixed.append(None)
@@ -797,7 +797,7 @@ class _Numbers:
         argument known only approximately, at its neighbours either)."""
         if any(near is None for _, near in infos):
             return False
-        centre = [near for _, near in infos]
+        centre: list[float] = [near for _, near in infos]  # type: ignore[misc]
         tries = [centre]
         if not all(exact is not None and Fraction(near) == exact  # type: ignore[arg-type]
                    for exact, near in infos):

@@ -12,7 +12,7 @@ The contract it enforces, for any input whatsoever:
 
 With atheris (``pip install atheris``), coverage-guided::
 
-    python fuzz/fuzz_diff.py -dict=fuzz/diff.dict -max_len=256 -timeout=60 \\
+    python fuzz/fuzz_diff.py -dict=fuzz/diff.dict -max_len=256 -timeout=120 \\
         -rss_limit_mb=4096 -max_total_time=600 /tmp/chainrule-corpus fuzz/seeds
 
 Without it, hypothesis drives random bytes and token soup instead::
@@ -35,7 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SLOW = 30.0  # seconds: an input slower than this is reported (libFuzzer's -timeout also kills)
+# Seconds: an input slower than this is reported. The documented budgets (robustness.md)
+# allow one derivative about 20 s of verification, and --verify steps 60 s more.
+SLOW = 90.0
 
 
 def _modules() -> Any:
@@ -144,26 +146,18 @@ def _hypothesis(seconds: float) -> None:
     started = time.monotonic()
     count = 0
 
-    @settings(max_examples=10**9, deadline=None, database=None,
+    @settings(max_examples=500, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(st.binary(max_size=200) | soup)
     def run(data: bytes) -> None:
         nonlocal count
         count += 1
-        if time.monotonic() - started > seconds:
-            raise _Done
         check_one(data)
 
-    try:
-        run()
-    except _Done:
-        pass
+    while time.monotonic() - started < seconds:
+        run()  # a batch of 500 fresh random inputs; a failure is shrunk and raised
     print(f"hypothesis fuzzing: {count} inputs in {time.monotonic() - started:.0f} s, "
           "no failure")
-
-
-class _Done(Exception):
-    pass
 
 
 MODULES: Any = None

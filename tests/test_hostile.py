@@ -25,12 +25,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import chainrule
 from chainrule.errors import (ChainruleError, ParseError, UndefinedError, UsageError,
                               VerificationError)
 from chainrule.evaluate import evaluate
 from chainrule.expr import Func, Symbol
+from chainrule.functions import FUNCTIONS
 from chainrule.parser import MAX_LENGTH, MAX_NESTING, MAX_NUMBER_DIGITS, parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,6 +347,66 @@ def test_grad_and_check_refuse_the_same_input(text: str, says: str) -> None:
             chainrule.check("x**2", text)
 
 
+# ── strict parsing only refuses, and refuses exactly the constants with no value ──
+_TOKENS = ["x", "y", "0", "1", "2", "-1", "1/2", "1e400", "9", "(", ")", "+", "-", "*", "/",
+           "^", "**", ",", "pi", "e", "sin", "log", "sqrt", "asin", "acot", "cot", "exp",
+           "atan2", "abs", "√", "²", "0^0", "log(0)"]
+
+
+@given(st.lists(st.sampled_from(_TOKENS), max_size=25).map("".join))
+def test_strict_parsing_only_refuses(text: str) -> None:
+    """``parse(text, strict=True)`` gives the very tree ``parse(text)`` gives, or refuses."""
+    try:
+        lenient = parse(text)
+    except ParseError:
+        with pytest.raises(ParseError):
+            parse(text, strict=True)
+        return
+    try:
+        strict = parse(text, strict=True)
+    except ParseError as err:
+        assert err.message and 0 <= err.position <= len(text)
+        return
+    assert strict is lenient
+
+
+_ARGS = ["-3", "-2", "-1", "(-1/2)", "0", "(1/2)", "1", "2", "3"]
+# Where SymPy's value and ours differ on purpose: chainrule works with real numbers, so a
+# real logarithm needs a positive argument and a positive base other than 1 (SymPy's complex
+# logarithms cancel in log(-3, -3) = 1), and cbrt is the real cube root.
+_BY_DESIGN = {"log", "cbrt"}
+_KNOWN = {"atan2(0, 0)"}  # SymPy: nan; math.atan2 and so chainrule: 0
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in FUNCTIONS.items() if not e.abstract))
+def test_a_constant_call_is_refused_exactly_when_it_has_no_real_value(name: str) -> None:
+    import itertools
+
+    import sympy
+    entry = FUNCTIONS[name]
+    for arity in entry.arities:
+        for args in itertools.product(_ARGS, repeat=arity):
+            text = f"{name}({', '.join(args)})"
+            try:
+                parse(text, strict=True)
+                refused = False
+            except ParseError as err:
+                refused = True
+                assert "undefined" in err.message and err.position == 0
+            value = entry.sympy(sympy, *[sympy.Rational(a.strip("()")) for a in args])
+            try:
+                z = complex(value.evalf(30))
+                real = math.isfinite(z.real) and math.isfinite(z.imag) and abs(z.imag) < 1e-20
+            except (TypeError, ValueError):
+                real = False
+            if refused == real and name not in _BY_DESIGN and text not in _KNOWN:
+                pytest.fail(f"{text}: {'refused' if refused else 'accepted'}, SymPy says {value}")
+            if name == "log" and refused:  # real semantics: refused only without a real value
+                u = float(sympy.Rational(args[0].strip("()")))
+                b = float(sympy.Rational(args[1].strip("()"))) if arity == 2 else math.e
+                assert u <= 0 or b <= 0 or b == 1, text
+
+
 # ── derivatives at points where they do not exist ────────────────────────────────
 @pytest.mark.parametrize("text, says", [
     ("abs(x)", "not differentiable"),
@@ -548,3 +611,25 @@ def test_fuzz_full_simplification_of_a_step_function(text: str) -> None:
     assert d.verification.status in ("symbolic", "numeric")
     proc = _cli("diff", "--simplify", "full", "--format", "plain", text)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
+
+
+def test_fuzz_checking_every_step_gives_sympy_a_short_budget_per_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """'(1x^2^W(1x^2^2 + + 1θ)**x - 02 + + 1θ)**x - 0' with --order 2 --verify steps took
+    33 s: each of its large steps spent SymPy's full 5 s failing to simplify a difference.
+    Each step now gets STEP_BUDGET of SymPy, and is checked at points after that."""
+    from chainrule import api
+    budgets: list[float] = []
+    real = api.verify_derivative
+
+    def recording(*args: object, budget: float = 5.0, **kwargs: object) -> object:
+        if str(kwargs.get("what", "")).startswith("the "):
+            budgets.append(budget)
+        return real(*args, budget=budget, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "verify_derivative", recording)
+    with no_hang():
+        d = chainrule.diff("(1x^2^W(1x^2^2 + + 1θ)**x - 02 + + 1θ)**x - 0", "x", order=2,
+                           simplify="none", verify="steps")
+    assert d.verification.status in ("symbolic", "numeric")
+    assert budgets and all(b == api.STEP_BUDGET <= 1.0 for b in budgets)

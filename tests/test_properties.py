@@ -178,12 +178,21 @@ def test_any_text_parses_or_raises_parse_error(text: str) -> None:
     assert parse(str(result)) is result
 
 
+def _ill_conditioned(domain: Expr, point: dict[str, float]) -> bool:
+    """A function of a huge argument (sec(10¹⁸)) has no meaningful float value."""
+    from chainrule.expr import Func, postorder
+    return any(abs(evaluate(arg, point)) > 1e6
+               for node in postorder(domain) if isinstance(node, Func) for arg in node.args)
+
+
 def _compare_where_defined(a: Expr, b: Expr, domain: Expr) -> int:
     """Number of in-domain points where both are defined; fails where they differ."""
     agreed = 0
     for point in candidate_points(sorted(domain.free_symbols | {"x", "y"}), 60):
         try:
             evaluate(domain, point, strict=True)
+            if _ill_conditioned(domain, point):
+                continue
             va, vb = evaluate(a, point), evaluate(b, point)
         except UndefinedError:
             continue
