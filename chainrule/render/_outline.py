@@ -712,18 +712,26 @@ def _product(w: Walk, step: ProductStep, level: int, lead: Lead | None, role: M 
         values = mjoin([mjoin([n.factor(shown[j] if j == i else f)
                                for j, f in enumerate(step.factors)], DOT_TIGHT)
                         for i in range(len(step.factors))], " + ")
-        if w.detail == "brief":
-            nested = _nested(step)
-            w.emit(level + 1, w.label("product rule"),
-                   Eq((lhs, rule) if nested else (lhs, rule, values, w.tidy(step))))
-            for s in nested:
-                derive(w, s, level + 1, depth=depth + 1)
-            if nested:
-                w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
-            return
-        w.emit(level + 1, w.label("product rule"), Eq((lhs, rule)))
-        _factor_lines(w, step, names, level + 1, depth)
-        w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+        _rule_block(w, step, "product rule", (lhs, rule, values), names, level, depth)
+
+
+def _rule_block(w: Walk, step: Step, label: str, parts: tuple[Any, Any, Any], names: Any,
+                level: int, depth: int) -> None:
+    """A product or quotient: the rule, its factors' derivatives, then the values put in.
+    Brief detail keeps only the factors that are themselves chains, products or quotients."""
+    lhs, rule, values = parts
+    if w.detail == "brief":
+        nested = _nested(step)
+        w.emit(level + 1, w.label(label),
+               Eq((lhs, rule) if nested else (lhs, rule, values, w.tidy(step))))
+        for s in nested:
+            derive(w, s, level + 1, depth=depth + 1)
+        if nested:
+            w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+        return
+    w.emit(level + 1, w.label(label), Eq((lhs, rule)))
+    _factor_lines(w, step, names, level + 1, depth)
+    w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
 
 
 def _nested(step: Step) -> list[Step]:
@@ -772,18 +780,7 @@ def _quotient(w: Walk, step: QuotientStep, level: int, lead: Lead | None, role: 
             else f"({den.text})"
         values = M(f"({top.text})/{den_text}²",
                    rf"\frac{{{top.tex.replace('−', '-')}}}{{\left({n.mx(v).tex}\right)^{{2}}}}")
-        if w.detail == "brief":
-            nested = _nested(step)
-            w.emit(level + 1, w.label("quotient rule"),
-                   Eq((lhs, rule) if nested else (lhs, rule, values, w.tidy(step))))
-            for s in nested:
-                derive(w, s, level + 1, depth=depth + 1)
-            if nested:
-                w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
-            return
-        w.emit(level + 1, w.label("quotient rule"), Eq((lhs, rule)))
-        _factor_lines(w, step, [f, g], level + 1, depth)
-        w.emit(level + 1, w.label("so"), Eq((lhs, values, w.tidy(step))))
+        _rule_block(w, step, "quotient rule", (lhs, rule, values), [f, g], level, depth)
 
 
 def _log_diff(w: Walk, step: LogDiffStep, level: int, lead: Lead | None, role: M | None,
