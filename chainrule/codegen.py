@@ -22,6 +22,7 @@ covers :data:`chainrule.functions.FUNCTIONS`); abstract functions (f, g, h) have
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chainrule.backprop import times
 from chainrule.errors import UsageError
-from chainrule.expr import Add, Const, Expr, Func, Num, Pow, Symbol, postorder
+from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 from chainrule.printing import _PREC_ATOM, _Piece, _PythonPrinter
 
@@ -336,22 +337,76 @@ def backprop_program(result: GradResult, *, numpy: bool = False, name: str | Non
 
 
 def compile_program(result: GradResult, *, numpy: bool = False) -> Callable[..., Any]:
-    """The backprop program, compiled: ``f(**values) -> (J, {parameter: value})``.
+    """J and its gradient as a fast numeric function: ``f(**values) -> (J, {parameter: value})``.
 
-    ``values`` uses the symbols' own names (also those that are Python keywords).
+    Nothing is generated and executed: the shared graph of J and its partials is laid out
+    once as a tape (each distinct node once, children first), and a call walks the tape
+    with floats — or, with ``numpy``, with arrays. ``values`` uses the symbols' own names.
     """
     import importlib.util
     if numpy and importlib.util.find_spec("numpy") is None:
         raise UsageError('NumPy is not installed: pip install "chainrule[numpy]"')
-    program = build_program(result, numpy=numpy)
-    namespace: dict[str, Any] = {"__name__": "chainrule_backprop"}
-    # Our own generated text (validated identifiers, number literals), never user text.
-    exec(compile(program.source, "<chainrule backprop program>", "exec"), namespace)
-    function = namespace[program.function]
-    renames = {s: a for s, a in program.arguments.items() if s != a}
-    if not renames:
-        return function  # type: ignore[no-any-return]
+    build_program(result, numpy=numpy)  # the same refusals as the program (abstract f, names)
+    outputs = [result.expr, *(result.raw_partials[p] for p in result.wrt)]
+    index: dict[Expr, int] = {}
+    tape: list[tuple[Callable[..., Any], Any, tuple[int, ...]]] = []
+    ops = _array_ops() if numpy else _FLOAT_OPS
+    for root in outputs:
+        for node in postorder(root, index):
+            if node not in index:
+                op, data = ops[type(node)](node)
+                tape.append((op, data, tuple(index[c] for c in node.children)))
+                index[node] = len(tape) - 1
+    slots = [index[o] for o in outputs]
+    names = sorted(set().union(*(o.free_symbols for o in outputs)))
 
-    def call(**values: Any) -> Any:
-        return function(**{renames.get(k, k): v for k, v in values.items()})
-    return call
+    def run(**values: Any) -> tuple[Any, dict[str, Any]]:
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise TypeError(f"missing values for {', '.join(missing)}")
+        memo: list[Any] = []
+        for op, data, kids in tape:
+            memo.append(op(data, [memo[k] for k in kids], values))
+        out = [memo[i] for i in slots]
+        if numpy:  # a constant partial (0) still comes back as an array of the inputs' shape
+            import numpy as np
+            shape = np.broadcast(*(np.asarray(values[n]) for n in names)).shape if names else ()
+            out = [np.broadcast_to(np.asarray(o, dtype=float), shape).copy() for o in out]
+        return out[0], dict(zip(result.wrt, out[1:]))
+    return run
+
+
+def _product(values: list[Any]) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = out * v
+    return out
+
+
+def _float_pow(base: float, exp: float) -> float:
+    from chainrule.evaluate import _pow
+    return _pow(base, exp)
+
+
+# node type ↦ node ↦ (operation(data, child values, symbol values), data)
+_FLOAT_OPS: dict[type, Callable[[Any], tuple[Callable[..., Any], Any]]] = {
+    Num: lambda n: ((lambda d, k, v: d), float(n.value)),
+    Symbol: lambda n: ((lambda d, k, v: float(v[d])), n.name),
+    Const: lambda n: ((lambda d, k, v: d), math.pi if n.name == "pi" else math.e),
+    Add: lambda n: ((lambda d, k, v: math.fsum(k)), None),
+    Neg: lambda n: ((lambda d, k, v: -k[0]), None),
+    Mul: lambda n: ((lambda d, k, v: _product(k)), None),
+    Div: lambda n: ((lambda d, k, v: k[0] / k[1]), None),
+    Pow: lambda n: ((lambda d, k, v: _float_pow(k[0], k[1])), None),
+    Func: lambda n: ((lambda d, k, v: d(*k)), FUNCTIONS[n.name].numeric),
+}
+
+
+def _array_ops() -> dict[type, Callable[[Any], tuple[Callable[..., Any], Any]]]:
+    import numpy as np
+    return {**_FLOAT_OPS,
+            Symbol: lambda n: ((lambda d, k, v: np.asarray(v[d], dtype=float)), n.name),
+            Add: lambda n: ((lambda d, k, v: sum(k[1:], k[0])), None),
+            Pow: lambda n: ((lambda d, k, v: np.power(k[0], k[1])), None),
+            Func: lambda n: ((lambda d, k, v: d(*k)),
+                             np.vectorize(FUNCTIONS[n.name].numeric, otypes=[float]))}
