@@ -2,6 +2,7 @@
 
     python docs/update_examples.py            # check: exit 1 and a diff if a page is stale
     python docs/update_examples.py --update   # regenerate the outputs and the function table
+    python docs/update_examples.py --update docs/tutorial.md   # only the pages named
 
 A ``console`` block holds commands after ``$ `` and, below each, the output it prints
 (stdout, then stderr) with ``NO_COLOR=1`` at 80 columns. The function table in
@@ -81,8 +82,11 @@ def same(old: str, new: str) -> bool:
 
 def main(argv: list[str]) -> int:
     update = "--update" in argv
+    named = {(Path.cwd() / arg).resolve() for arg in argv if not arg.startswith("-")}
     stale = 0
     for page in PAGES:
+        if named and page not in named:
+            continue
         old = page.read_text(encoding="utf-8")
         new = regenerate(old)
         if same(old, new):
