@@ -24,7 +24,7 @@ from typing import Callable
 
 from chainrule.errors import DifferentiationError, UsageError
 from chainrule.expr import (ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow,
-                            Symbol, depends_on, free_symbols, postorder, substitute)
+                            Symbol, depends_on, free_symbols, postorder)
 from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
@@ -123,6 +123,7 @@ class Derivator:
         self.var = Symbol(variable)
         self.memo: dict[Expr, Step] = {}
         self.layers: dict[Expr, str] = {}
+        self.outers: dict[Expr, Outer | None] = {}
         self._reserved = set(reserved) | {variable}
         self._next_layer = 1
 
@@ -146,7 +147,7 @@ class Derivator:
                 depends_on(node.exp, self.variable) and light(node.base) is ZERO)):
             # u⁰ = 1 and 0ᵘ = 0 wherever they are defined: constants, whatever u is
             return ConstantStep(expr=node, variable=self.variable, result=ZERO, kind="zero_power")
-        outer = _outer_of(node, self.variable)
+        outer = self.outers.get(node) or _outer_of(node, self.variable)
         if outer is not None:
             if outer.inner is self.var:
                 return outer.make_step(expr=node, variable=self.variable,
@@ -166,7 +167,7 @@ class Derivator:
             if node in seen or node in self.memo or not depends_on(node, self.variable):
                 continue
             seen.add(node)
-            outer = _outer_of(node, self.variable)
+            outer = self.outers[node] = _outer_of(node, self.variable)
             if outer is not None and outer.inner is not self.var:
                 self.layer(outer.inner)
             stack.extend(reversed(node.children))
@@ -184,17 +185,12 @@ class Derivator:
     # ── the chain rule: the only place it is applied ─────────────────────────
     def _chain(self, node: Expr, outer: Outer) -> Step:
         name = self.layer(outer.inner)
-        u = Symbol(name)
-        f_of_u = outer.build(u)
-        f_prime_u = outer.derivative(u)
-        outer_step = outer.make_step(expr=f_of_u, variable=name, result=f_prime_u)
         inner_step = self.derive(outer.inner)
-        f_prime_g = substitute(f_prime_u, {u: outer.inner})
+        f_prime_g = outer.derivative(outer.inner)  # f′(u) built at u = g(x)
         return ChainStep(expr=node, variable=self.variable,
-                         result=Mul((f_prime_g, inner_step.result)),
-                         substeps=(outer_step, inner_step), layer=name, outer=f_of_u,
-                         inner=outer.inner, outer_derivative=f_prime_u,
-                         outer_at_inner=f_prime_g, inner_derivative=inner_step.result)
+                         result=Mul((f_prime_g, inner_step.result)), layer=name,
+                         inner=outer.inner, outer_at_inner=f_prime_g,
+                         inner_derivative=inner_step.result, form=outer, inner_step=inner_step)
 
 
 def _check_product_work(root: Expr, var: str) -> None:

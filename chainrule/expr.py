@@ -16,8 +16,8 @@ Use :func:`postorder` to visit children before parents.
 from __future__ import annotations
 
 import sys
-import threading
 import weakref
+from functools import partial
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Container, Iterator, TypeVar
@@ -29,24 +29,70 @@ __all__ = [
 ]
 
 _WEAKREF = {"weakref_slot": True} if sys.version_info >= (3, 11) else {}
-_INTERN: Any = weakref.WeakValueDictionary() if _WEAKREF else {}
-_INTERN_LOCK = threading.Lock()
+_NO_SYMBOLS: frozenset[str] = frozenset()
+
+
+# key (class, *arguments) → weak reference to the node. A node lives as long as someone
+# holds it, and its entry goes with it. Single reads and writes of a dict are atomic.
+_TABLE: dict[tuple[Any, ...], Any] = {}
+_ref = weakref.ref
+
+
+def _forget(key: tuple[Any, ...], entry: Any) -> None:
+    if _TABLE.get(key) is entry:
+        del _TABLE[key]
 
 
 class _Interned(type):
-    """Metaclass that returns the existing node for structurally equal arguments."""
+    """Metaclass that returns the existing node for structurally equal arguments.
+
+    Classes whose arguments, as the caller writes them, are already their normal form
+    (``_verbatim``) are looked up before normalising: the common case, a node that
+    exists, costs one dictionary lookup. Each new node records its free symbols.
+    """
 
     def __call__(cls, *args: Any) -> Any:
-        args = cls._normalise(*args)  # type: ignore[attr-defined]
-        if not isinstance(args, tuple):  # the normaliser returned a finished node
-            return args
-        key = (cls, *args)
-        node = _INTERN.get(key)
-        if node is None:
-            node = super().__call__(*args)
-            with _INTERN_LOCK:
-                node = _INTERN.setdefault(key, node)
-        return node
+        if cls._verbatim:  # type: ignore[attr-defined]
+            key: tuple[Any, ...] = (cls, *args)
+            try:
+                entry = _TABLE.get(key)
+            except TypeError:  # unhashable arguments (a list of terms): normalise first
+                entry = None
+            if entry is not None:
+                node = entry()
+                if node is not None:
+                    return node
+        if cls._normalises:  # type: ignore[attr-defined]
+            args = cls._normalise(*args)  # type: ignore[attr-defined]
+            if args.__class__ is not tuple:  # the normaliser returned a finished node
+                return args
+            key = (cls, *args)
+            entry = _TABLE.get(key)
+            if entry is not None:
+                node = entry()
+                if node is not None:
+                    return node
+        node = super().__call__(*args)
+        kids = node.children
+        if not kids:
+            free = frozenset((node.name,)) if cls is Symbol else _NO_SYMBOLS
+        else:
+            free = kids[0]._free
+            for kid in kids[1:]:
+                other = kid._free
+                if other is not free and not other <= free:
+                    free = free | other
+        object.__setattr__(node, "_free", free)
+        entry = _TABLE.setdefault(key, _ref(node, partial(_forget, key)))
+        found = entry()
+        if found is None:  # a dead entry whose callback has not run yet
+            _TABLE[key] = _ref(node, partial(_forget, key))
+            return node
+        return found
+
+    def __init__(cls, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cls._normalises = "_normalise" in cls.__dict__
 
 
 _DC = dict(frozen=True, slots=True, eq=False, repr=False, **_WEAKREF)
@@ -55,7 +101,9 @@ _DC = dict(frozen=True, slots=True, eq=False, repr=False, **_WEAKREF)
 class Expr(metaclass=_Interned):
     """Base class of all expression nodes. Children are in ``children``."""
 
-    __slots__ = () if _WEAKREF else ("__weakref__",)
+    __slots__ = ("_free",) if _WEAKREF else ("_free", "__weakref__")
+    _verbatim = True  # see _Interned
+    _free: frozenset[str]  # the names of its symbols, set when the node is made
 
     @classmethod
     def _normalise(cls, *args: Any) -> Any:
@@ -151,6 +199,7 @@ class Num(Expr):
     """An exact rational number. Negative values are allowed; ``Neg(Num(2))`` is ``Num(-2)``."""
 
     value: Fraction
+    _verbatim = False  # Num(True) must be refused, not found as Num(1)
 
     @classmethod
     def _normalise(cls, value: Any) -> Any:
@@ -312,8 +361,7 @@ class Func(Expr):
 
     @classmethod
     def _normalise(cls, name: str, args: Any, order: int = 0) -> Any:
-        from chainrule.functions import FUNCTIONS
-        entry = FUNCTIONS.get(name)
+        entry = _functions().get(name)
         if entry is None:
             raise ValueError(f"unknown function {name!r}")
         args = tuple(args)
@@ -321,7 +369,7 @@ class Func(Expr):
             raise ValueError(f"{name} takes {entry.arity_text}, not {len(args)}")
         if order and not entry.abstract:
             raise ValueError(f"only abstract functions carry a derivative order, not {name}")
-        return (name, args, order)
+        return (name, args, order) if order else (name, args)  # the key Func(name, args) finds
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -334,6 +382,15 @@ class Func(Expr):
         return (self.name, self.args, self.order)
 
 
+def _functions() -> Any:
+    global _FUNCTION_TABLE
+    if _FUNCTION_TABLE is None:
+        from chainrule.functions import FUNCTIONS
+        _FUNCTION_TABLE = FUNCTIONS
+    return _FUNCTION_TABLE
+
+
+_FUNCTION_TABLE: Any = None
 ZERO = Num(0)
 ONE = Num(1)
 TWO = Num(2)
@@ -377,28 +434,13 @@ def fold(root: Expr, combine: Callable[[Expr, list[T]], T], memo: dict[Expr, T] 
     return memo[root]
 
 
-_FREE: Any = weakref.WeakKeyDictionary() if _WEAKREF else {}
-
-
 def free_symbols(expr: Expr) -> frozenset[str]:
     """Names of the symbols in ``expr`` (constants ``pi`` and ``e`` are not symbols)."""
-    cached = _FREE.get(expr)
-    if cached is not None:
-        return cached
-    for node in postorder(expr, _FREE):
-        if isinstance(node, Symbol):
-            value = frozenset((node.name,))
-        elif not node.children:
-            value = frozenset()
-        else:
-            kids = [_FREE[c] for c in node.children]
-            value = kids[0].union(*kids[1:]) if len(kids) > 1 else kids[0]
-        _FREE[node] = value
-    return _FREE[expr]
+    return expr._free
 
 
 def depends_on(expr: Expr, var: str) -> bool:
-    return var in free_symbols(expr)
+    return var in expr._free
 
 
 def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:

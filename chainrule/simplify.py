@@ -28,7 +28,7 @@ MODES: tuple[str, ...] = ("none", "light", "full")
 
 _MAX_FOLD_BITS = 256  # powers of numbers are folded only while the result stays small
 _FUNCTION_RANK = {name: i for i, name in enumerate(FUNCTIONS)}
-_FLAT_LIMIT = 24      # nested sums and products longer than this are not flattened further
+_FLAT_LIMIT = 8       # nested sums and products longer than this are not flattened further
 
 
 def _like(rest: Expr) -> object:
@@ -58,6 +58,7 @@ class _Light:
     def __init__(self) -> None:
         self.memo: dict[Expr, Expr] = {}
         self.sizes: dict[Expr, int] = {}
+        self.keys: dict[Expr, tuple[int, ...]] = {}
 
     def run(self, root: Expr) -> Expr:
         memo = self.memo
@@ -70,8 +71,13 @@ class _Light:
         return memo[root]
 
     def size(self, e: Expr) -> int:
-        known = self.sizes.get(e)
+        sizes = self.sizes
+        known = sizes.get(e)
         if known is None:
+            kids = [sizes.get(c) for c in e.children]
+            if None not in kids:
+                known = sizes[e] = 1 + sum(kids)  # type: ignore[arg-type]
+                return known
             for node in postorder(e, self.sizes):
                 if node not in self.sizes:
                     self.sizes[node] = 1 + sum(self.sizes[c] for c in node.children)
@@ -146,16 +152,27 @@ class _Light:
         return new_num, new_den
 
     def ordered(self, factors: list[Expr]) -> list[Expr]:
+        if len(factors) < 2:
+            return factors
+        keys = self.keys
+
         def key(f: Expr) -> tuple[int, ...]:
+            known = keys.get(f)
+            if known is not None:
+                return known
             if isinstance(f, Num):
-                return (0, 0, 0)
-            core = f.base if isinstance(f, Pow) and isinstance(f.exp, Num) else f
-            if isinstance(core, (Symbol, Const)):
-                return (1, 0, 0)
-            rank = _FUNCTION_RANK.get(core.name, 0) if isinstance(core, Func) else 0
-            if not free_symbols(f):  # ln 2 in 2ˣ·ln 2 reads last, as in textbooks
-                return (3, self.size(f), rank)
-            return (2, self.size(f), rank)  # equal sizes: table order, so sin·cos
+                known = (0, 0, 0)
+            else:
+                core = f.base if isinstance(f, Pow) and isinstance(f.exp, Num) else f
+                if isinstance(core, (Symbol, Const)):
+                    known = (1, 0, 0)
+                else:
+                    rank = _FUNCTION_RANK.get(core.name, 0) if isinstance(core, Func) else 0
+                    # ln 2 in 2ˣ·ln 2 reads last, as in textbooks; equal sizes: table
+                    # order, so sin·cos
+                    known = (3 if not f._free else 2, self.size(f), rank)
+            keys[f] = known
+            return known
         return sorted(factors, key=key)
 
     def split(self, e: Expr) -> tuple[Fraction, Expr]:

@@ -12,10 +12,11 @@ for it (a test checks that each renderer handles each step class).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, ClassVar, Iterator, Protocol
 
-from chainrule.expr import Expr
+from chainrule.expr import Expr, Symbol
 
 __all__ = [
     "Step", "ConstantStep", "VariableStep", "ConstantMultipleStep", "SumStep", "ProductStep",
@@ -186,28 +187,71 @@ class FunctionStep(Step):
         return FUNCTIONS[self.function].explanation
 
 
+class OuterForm(Protocol):
+    """How a composite's outer function is written: f(u), f′(u) and the step d/du f(u)."""
+
+    build: Callable[[Expr], Expr]
+    derivative: Callable[[Expr], Expr]
+    make_step: Callable[..., Step]
+
+
+class _OuterThenInner:
+    """``ChainStep.substeps``: (outer step, inner step), the outer one written on first use.
+
+    A derivation of a 10 000-deep chain builds 10 000 chain steps; the outer step of each
+    (d/du₁ sin(u₁) = cos(u₁)) is only read when the step is shown, so it is made then.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, step: Any, owner: type | None = None) -> Any:
+        if step is None:
+            return ()  # the dataclass default: "not given, make it on first use"
+        known = step.__dict__.get("_substeps")
+        if known is None:
+            outer = step.form.make_step(expr=step.outer, variable=step.layer,
+                                        result=step.outer_derivative)
+            known = step.__dict__["_substeps"] = (outer, step.inner_step)
+        return known
+
+    def __set__(self, step: Any, value: tuple[Step, ...]) -> None:
+        if value:
+            raise TypeError("a chain step's substeps are its outer and inner steps; "
+                            "pass inner_step and form instead")
+
+
 @dataclass(frozen=True, kw_only=True, eq=True, repr=False)
 class ChainStep(Step):
     """d/dx f(g(x)) = f′(g(x))·g′(x), i.e. dy/du·du/dx with u = g(x).
 
-    ``substeps`` is (outer step: d/du f(u), inner step: d/dx g(x)).
+    ``substeps`` is (outer step: d/du f(u), inner step: d/dx g(x)). The outer function
+    f(u), its derivative f′(u) and the outer step are written from ``form`` when first
+    read, so a deep chain costs only what is shown.
     """
 
     rule: ClassVar[str] = "chain"
+    substeps: tuple[Step, ...] = _OuterThenInner()  # type: ignore[assignment]
     layer: str                 # the fresh name u1, u2, … of the inner function
-    outer: Expr                # f(u) written with the layer symbol
     inner: Expr                # g(x)
-    outer_derivative: Expr     # f′(u), with the layer symbol
     outer_at_inner: Expr       # f′(g(x))
     inner_derivative: Expr     # g′(x)
+    form: OuterForm = field(compare=False)  # how to write f(u), f′(u), d/du f(u)
+    inner_step: Step = field(compare=False)
+
+    @cached_property
+    def outer(self) -> Expr:
+        """f(u), written with the layer symbol."""
+        return self.form.build(Symbol(self.layer))
+
+    @cached_property
+    def outer_derivative(self) -> Expr:
+        """f′(u), with the layer symbol."""
+        return self.form.derivative(Symbol(self.layer))
 
     @property
     def outer_step(self) -> Step:
         return self.substeps[0]
-
-    @property
-    def inner_step(self) -> Step:
-        return self.substeps[1]
 
     @property
     def explanation(self) -> str:
