@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 from chainrule.differentiate import differentiate
 from chainrule.errors import ChainruleError, UsageError, VerificationError
-from chainrule.expr import Expr, Symbol, free_symbols
+from chainrule.expr import Expr, Symbol, building, free_symbols
 from chainrule.functions import lookup
 from chainrule.simplify import MODES, simplify as _simplify
 from chainrule.steps import Step, walk
@@ -229,8 +229,9 @@ def diff(expr: Any, var: Any = None, *, order: int = 1, simplify: str = "light",
     stages: list[Stage] = []
     current = parsed
     for k in range(1, order + 1):
-        steps = differentiate(current, variable)
-        result = _simplify(steps.result, simplify)
+        with building():
+            steps = differentiate(current, variable)
+            result = _simplify(steps.result, simplify)
         what = "the derivative" if order == 1 else f"derivative number {k}"
         if verify == "off":
             verification = skipped()

@@ -19,8 +19,7 @@ function of one inner expression, to ``OUTER_FORMS``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from chainrule.errors import DifferentiationError, UsageError
 from chainrule.expr import (ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow,
@@ -39,62 +38,137 @@ __all__ = ["differentiate", "Derivator", "MAX_PRODUCT_WORK"]
 MAX_PRODUCT_WORK = 1_000_000
 
 
-@dataclass(frozen=True)
 class Outer:
-    """A node seen as f(inner): how to build f(u), f′(u), and the elementary step for it."""
+    """A node seen as f(inner): how to write f(u), f′(u), and the elementary step for it.
 
-    inner: Expr
-    build: Callable[[Expr], Expr]          # u ↦ f(u)
-    derivative: Callable[[Expr], Expr]     # u ↦ f′(u)
-    make_step: Callable[..., Step]         # (expr, variable, result) ↦ elementary step
+    One small object per composite, holding only the node: a derivation of a 10 000-deep
+    chain makes 10 000 of them, and f(u) and f′(u) are written only when a step is shown.
+    """
+
+    __slots__ = ("node", "inner")
+
+    def __init__(self, node: Expr, inner: Expr) -> None:
+        self.node = node
+        self.inner = inner
+
+    def build(self, u: Expr) -> Expr:
+        """f(u)."""
+        raise NotImplementedError
+
+    def derivative(self, u: Expr) -> Expr:
+        """f′(u)."""
+        raise NotImplementedError
+
+    def make_step(self, **fields: Expr | str) -> Step:
+        """The elementary step d/du f(u) = f′(u)."""
+        raise NotImplementedError
+
+
+class _PowerOuter(Outer):
+    """uⁿ with a constant n."""
+
+    __slots__ = ()
+
+    def build(self, u: Expr) -> Expr:
+        return Pow(u, self.node.exp)  # type: ignore[attr-defined]
+
+    def derivative(self, u: Expr) -> Expr:
+        exp = self.node.exp  # type: ignore[attr-defined]
+        lowered = Num(exp.value - 1) if isinstance(exp, Num) else Add((exp, Num(-1)))
+        return Mul((exp, Pow(u, lowered)))
+
+    def make_step(self, **fields: Any) -> Step:
+        return PowerStep(base=fields["expr"].base, exponent=self.node.exp,  # type: ignore
+                         **fields)
+
+
+class _ExponentialOuter(Outer):
+    """aᵘ with a constant a."""
+
+    __slots__ = ()
+
+    def build(self, u: Expr) -> Expr:
+        return Pow(self.node.base, u)  # type: ignore[attr-defined]
+
+    def derivative(self, u: Expr) -> Expr:
+        base = self.node.base  # type: ignore[attr-defined]
+        if base is Const("e"):
+            return Pow(base, u)
+        return Mul((Pow(base, u), Func("log", (base,))))
+
+    def make_step(self, **fields: Any) -> Step:
+        return ExponentialStep(base=self.node.base, **fields)  # type: ignore[attr-defined]
+
+
+class _ReciprocalOuter(Outer):
+    """c/u with a constant c."""
+
+    __slots__ = ()
+
+    def build(self, u: Expr) -> Expr:
+        return Div(self.node.num, u)  # type: ignore[attr-defined]
+
+    def derivative(self, u: Expr) -> Expr:
+        return Neg(Div(self.node.num, Pow(u, TWO)))  # type: ignore[attr-defined]
+
+    def make_step(self, **fields: Any) -> Step:
+        return ReciprocalStep(numerator=self.node.num, **fields)  # type: ignore[attr-defined]
+
+
+class _FunctionOuter(Outer):
+    """f(…, u, …) for a function of the table, u its one argument that moves."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, node: Func, index: int) -> None:
+        super().__init__(node, node.args[index])
+        self.index = index
+
+    def _args_with(self, u: Expr) -> tuple[Expr, ...]:
+        args, i = self.node.args, self.index  # type: ignore[attr-defined]
+        return args if args[i] is u else args[:i] + (u,) + args[i + 1:]
+
+    def build(self, u: Expr) -> Expr:
+        node: Func = self.node  # type: ignore[assignment]
+        return Func(node.name, self._args_with(u), node.order)
+
+    def derivative(self, u: Expr) -> Expr:
+        node: Func = self.node  # type: ignore[assignment]
+        entry = FUNCTIONS[node.name]
+        if entry.abstract:
+            return Func(node.name, (u,), node.order + 1)
+        return entry.partials[self.index](*self._args_with(u))
+
+    def make_step(self, **fields: Any) -> Step:
+        return FunctionStep(function=self.node.name, **fields)  # type: ignore[attr-defined]
 
 
 def _power_outer(node: Pow, var: str) -> Outer | None:
-    base, exp = node.base, node.exp
-    if depends_on(exp, var) or not depends_on(base, var):
+    if depends_on(node.exp, var) or not depends_on(node.base, var):
         return None
-    lowered = Num(exp.value - 1) if isinstance(exp, Num) else Add((exp, Num(-1)))
-    return Outer(base, lambda u: Pow(u, exp), lambda u: Mul((exp, Pow(u, lowered))),
-                 lambda **kw: PowerStep(base=kw["expr"].base, exponent=exp, **kw))
+    return _PowerOuter(node, node.base)
 
 
 def _exponential_outer(node: Pow, var: str) -> Outer | None:
-    base, exp = node.base, node.exp
-    if depends_on(base, var) or not depends_on(exp, var):
+    if depends_on(node.base, var) or not depends_on(node.exp, var):
         return None
-    if base is Const("e"):
-        derivative: Callable[[Expr], Expr] = lambda u: Pow(base, u)
-    else:
-        derivative = lambda u: Mul((Pow(base, u), Func("log", (base,))))
-    return Outer(exp, lambda u: Pow(base, u), derivative,
-                 lambda **kw: ExponentialStep(base=base, **kw))
+    return _ExponentialOuter(node, node.exp)
 
 
 def _reciprocal_outer(node: Div, var: str) -> Outer | None:
-    num, den = node.num, node.den
-    if depends_on(num, var) or not depends_on(den, var):
+    if depends_on(node.num, var) or not depends_on(node.den, var):
         return None
-    return Outer(den, lambda u: Div(num, u), lambda u: Neg(Div(num, Pow(u, TWO))),
-                 lambda **kw: ReciprocalStep(numerator=num, **kw))
+    return _ReciprocalOuter(node, node.den)
 
 
 def _function_outer(node: Func, var: str) -> Outer | None:
-    entry = FUNCTIONS[node.name]
-    moving = [i for i, a in enumerate(node.args) if depends_on(a, var)]
+    args = node.args
+    if len(args) == 1:
+        return _FunctionOuter(node, 0) if var in args[0]._free else None
+    moving = [i for i, a in enumerate(args) if depends_on(a, var)]
     if len(moving) != 1:
         return None
-    i = moving[0]
-    args = node.args
-
-    def build(u: Expr) -> Expr:
-        return Func(node.name, args[:i] + (u,) + args[i + 1:], node.order)
-
-    if entry.abstract:
-        derivative: Callable[[Expr], Expr] = lambda u: Func(node.name, (u,), node.order + 1)
-    else:
-        derivative = lambda u: entry.partials[i](*(args[:i] + (u,) + args[i + 1:]))
-    return Outer(args[i], build, derivative,
-                 lambda **kw: FunctionStep(function=node.name, **kw))
+    return _FunctionOuter(node, moving[0])
 
 
 OUTER_FORMS: dict[type, Callable[..., Outer | None]] = {

@@ -62,53 +62,64 @@ class _Light:
 
     def run(self, root: Expr) -> Expr:
         memo = self.memo
+        handlers = _HANDLERS
         for node in postorder(root, memo):
-            if node in memo:
+            handler = handlers.get(type(node))
+            if handler is None:
+                memo[node] = node
                 continue
-            kids = tuple(memo[c] for c in node.children)
-            handler = _HANDLERS.get(type(node))
-            memo[node] = handler(self, node, kids) if handler else node
+            kids = tuple([memo[c] for c in node.children])
+            memo[node] = handler(self, node, kids)
         return memo[root]
 
     def size(self, e: Expr) -> int:
+        """Nodes in the tree form of ``e`` (a sort key), each node's size computed once."""
         sizes = self.sizes
         known = sizes.get(e)
-        if known is None:
-            kids = [sizes.get(c) for c in e.children]
-            if None not in kids:
-                known = sizes[e] = 1 + sum(kids)  # type: ignore[arg-type]
-                return known
-            for node in postorder(e, self.sizes):
-                if node not in self.sizes:
-                    self.sizes[node] = 1 + sum(self.sizes[c] for c in node.children)
-            known = self.sizes[e]
-        return known
+        if known is not None:
+            return known
+        stack = [e]
+        while stack:
+            node = stack[-1]
+            if node in sizes:
+                stack.pop()
+                continue
+            missing = [c for c in node.children if c not in sizes]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            sizes[node] = 1 + sum([sizes[c] for c in node.children])
+        return sizes[e]
 
     # ── products ─────────────────────────────────────────────────────────────
-    def collect(self, e: Expr, coeff: Fraction, num: list[Expr], den: list[Expr],
-                invert: bool = False) -> Fraction:
+    def collect(self, e: Expr, coeff: Fraction | int, num: list[Expr], den: list[Expr],
+                invert: bool = False, level: int = 0) -> Fraction | int:
         """Split a simplified expression into coefficient, numerator and denominator factors.
 
         A nested product longer than ``_FLAT_LIMIT`` stays one factor, so simplifying the
         derivative of a 10 000-deep chain stays linear instead of copying ever-longer lists.
         """
-        stack = [(e, invert, 0)]
+        stack = [(e, invert, level)]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, inv, level = stack.pop()
-            if isinstance(node, Num):
+            node, inv, level = pop()
+            kind = node.__class__
+            if kind is Num:
                 if node.value == 0 and inv:
                     den.append(node)  # a division by zero stays visible
                     continue
                 coeff = coeff / node.value if inv else coeff * node.value
-            elif isinstance(node, Neg):
+            elif kind is Neg:
                 coeff = -coeff
-                stack.append((node.arg, inv, level))
-            elif isinstance(node, Mul) and (level == 0 or len(node.factors) <= _FLAT_LIMIT):
-                stack.extend((f, inv, level + 1) for f in reversed(node.factors))
-            elif isinstance(node, Div) and (level == 0 or _width(node.num) <= _FLAT_LIMIT):
-                stack.append((node.den, not inv, level + 1))
-                stack.append((node.num, inv, level + 1))
-            elif (isinstance(node, Pow) and isinstance(node.exp, Num) and node.exp.value < 0):
+                push((node.arg, inv, level))
+            elif kind is Mul and (level == 0 or len(node.factors) <= _FLAT_LIMIT):
+                level += 1
+                stack.extend([(f, inv, level) for f in reversed(node.factors)])
+            elif kind is Div and (level == 0 or _width(node.num) <= _FLAT_LIMIT):
+                push((node.den, not inv, level + 1))
+                push((node.num, inv, level + 1))
+            elif kind is Pow and node.exp.__class__ is Num and node.exp.value < 0:
                 flipped = Pow(node.base, Num(-node.exp.value)) if node.exp.value != -1 else node.base
                 (num if inv else den).append(flipped)
             else:
@@ -129,19 +140,20 @@ class _Light:
         new_den: list[Expr] = []
         for factors, sign, others in ((num, 1, new_num), (den, -1, new_den)):
             for f in factors:
-                if isinstance(f, Pow) and isinstance(f.exp, Num):
+                if f.__class__ is Pow and f.exp.__class__ is Num:
                     base, value = f.base, f.exp.value
                     exp: int | Fraction = value.numerator if value.denominator == 1 else value
                 else:
                     base, exp = f, 1
-                if isinstance(base, Num):
+                if base.__class__ is Num:
                     others.append(f)
                     continue
-                if base in powers:
-                    powers[base] += sign * exp
-                else:
+                known = powers.get(base)
+                if known is None:
                     order.append(base)
                     powers[base] = sign * exp
+                else:
+                    powers[base] = known + sign * exp
         for base in order:
             exp = powers[base]
             if exp == 0:
@@ -179,24 +191,24 @@ class _Light:
         """coefficient · rest, with rest free of a numeric factor (ONE for a number)."""
         num: list[Expr] = []
         den: list[Expr] = []
-        coeff = self.collect(e, Fraction(1), num, den)
+        coeff = self.collect(e, 1, num, den)
         if not num and not den:
             return coeff, ONE
-        return coeff, self.product(Fraction(1), num, den)
+        return coeff, self.product(1, num, den)
 
 
 def _canon(s: _Light, e: Expr) -> Expr:
     """The canonical product form of an expression whose parts are already simplified."""
     num: list[Expr] = []
     den: list[Expr] = []
-    coeff = s.collect(e, Fraction(1), num, den)
+    coeff = s.collect(e, 1, num, den)
     return s.product(coeff, num, den)
 
 
 def _mul(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
     num: list[Expr] = []
     den: list[Expr] = []
-    coeff = s.collect(node.rebuild(kids), Fraction(1), num, den)
+    coeff = s.collect(node.rebuild(kids), 1, num, den)
     return s.product(coeff, num, den)
 
 
@@ -303,11 +315,19 @@ def _func(s: _Light, node: Func, kids: tuple[Expr, ...]) -> Expr:
         folded = _FUNC_FOLDS.get((node.name, kids[0]))
         if folded is not None and node.order == 0:
             return folded
+        if kids[0] is node.args[0]:
+            return node
     return node.rebuild(kids)
 
 
 def _mul_handler(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
-    return _mul(s, node, kids)
+    """The factors of the simplified factors, collected as if they were written flat."""
+    num: list[Expr] = []
+    den: list[Expr] = []
+    coeff: Fraction | int = 1
+    for kid in kids:
+        coeff = s.collect(kid, coeff, num, den, level=1)
+    return s.product(coeff, num, den)
 
 
 _HANDLERS = {Mul: _mul_handler, Neg: _neg, Add: _add, Div: _div, Pow: _pow, Func: _func}
