@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chainrule.errors import (ChainruleError, DifferentiationError, ParseError,
-                              UndefinedError, VerificationError)
+                              UndefinedError, UsageError, VerificationError)
 from chainrule.expr import Expr
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chainrule.checking import CheckResult, check
     from chainrule.descent import descend
     from chainrule.gradients import GradResult, grad
+    from chainrule.letform import LetForm, let_form
     from chainrule.parser import parse
     from chainrule.steps import Step
     from chainrule.verify import Verification
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "diff", "grad", "descend", "parse", "Derivation", "GradResult", "Expr", "Step", "Verification",
     "ChainruleError", "ParseError", "VerificationError", "DifferentiationError", "UndefinedError",
-    "check", "CheckResult",
+    "check", "CheckResult", "UsageError", "let_form", "LetForm",
 ]
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ _LAZY = {
     "Step": "chainrule.steps", "Verification": "chainrule.verify",
     "grad": "chainrule.gradients", "GradResult": "chainrule.gradients", "descend": "chainrule.descent",
     "check": "chainrule.checking", "CheckResult": "chainrule.checking",
+    "let_form": "chainrule.letform", "LetForm": "chainrule.letform",
 }
 
 

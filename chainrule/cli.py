@@ -127,7 +127,8 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
     try:
         derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
                           detail=detail)
-        _refuse_if_too_large(derivation)
+        if fmt == "json":  # text formats name huge subexpressions (a let-form) instead
+            _refuse_if_too_large(derivation)
         slope = derivation.at(at) if at is not None else None
         _print(derivation, fmt, width, slope)
     except ChainruleError as err:
@@ -137,8 +138,9 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
               "try --format plain", EXIT_INTERNAL)
 
 
-# The most symbols the printed steps may hold: a 1000-deep chain of sin would otherwise
-# print some 100 MB (every step writes its own result), taking minutes and gigabytes.
+# The most symbols the JSON steps may hold: every step writes its expression and result in
+# full, so a 1000-deep chain of sin would print some 100 MB. (Text formats write huge
+# expressions in let-form, with named subexpressions, and stay linear in size.)
 MAX_PRINTED = 2_000_000
 
 

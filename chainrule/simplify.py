@@ -14,14 +14,16 @@ first, then symbols, then larger factors — ``cos(x**2)*(2*x**1)`` becomes
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
-from typing import Literal
+from typing import Iterator, Literal
 
 from chainrule.expr import (ONE, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
                             fraction, free_symbols, postorder)
 from chainrule.functions import FUNCTIONS
 
-__all__ = ["SimplifyMode", "light", "simplify", "MODES"]
+__all__ = ["SimplifyMode", "light", "sharing", "simplify", "MODES"]
 
 SimplifyMode = Literal["none", "light", "full"]
 MODES: tuple[str, ...] = ("none", "light", "full")
@@ -333,9 +335,27 @@ def _mul_handler(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
 _HANDLERS = {Mul: _mul_handler, Neg: _neg, Add: _add, Div: _div, Pow: _pow, Func: _func}
 
 
+_SHARED: ContextVar[_Light | None] = ContextVar("chainrule_light_memo", default=None)
+
+
 def light(expr: Expr) -> Expr:
     """The textbook-looking form of ``expr`` (same value wherever ``expr`` is defined)."""
-    return _Light().run(expr)
+    shared = _SHARED.get()
+    return (shared or _Light()).run(expr)
+
+
+@contextmanager
+def sharing() -> Iterator[None]:
+    """Within this block, every :func:`light` call shares one memo.
+
+    A renderer shows the light form of every step's result; in a deep chain those results
+    nest, and a shared memo simplifies each distinct subexpression once.
+    """
+    token = _SHARED.set(_SHARED.get() or _Light())
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def simplify(expr: Expr, mode: str = "light", *, budget: float = 5.0) -> Expr:

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
 from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
                             substitute)
 from chainrule.functions import FUNCTIONS
-from chainrule.simplify import light
+from chainrule.letform import LetNames
+from chainrule.simplify import light, sharing
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
@@ -126,18 +127,27 @@ class Seg:
     (a reason, worded per step class by each writer from ``steps``), head (a reason that
     heads its line), ref, dim, good, warn.
     ``brk``: a line too wide for the terminal may break before this segment. ``focus``:
-    (whole, part, part-of-part, …) — rich highlights each part inside the one before."""
+    (whole, part, part-of-part, …) — rich highlights each part inside the one before.
+    ``tex`` is the LaTeX of a math segment (None for words), written only when read."""
 
     text: str
     role: str = "words"
-    tex: str | None = None
+    math_: M | None = field(default=None, repr=False)
     brk: bool = False
     steps: tuple[Step, ...] = ()
     focus: tuple[Expr, ...] = ()
 
+    @property
+    def tex(self) -> str | None:
+        return self.math_.tex if self.math_ is not None else None
+
+    @property
+    def is_math(self) -> bool:
+        return self.math_ is not None
+
     @staticmethod
     def math(m: M, role: str = "math", **kw: Any) -> Seg:
-        return Seg(m.text, role, m.tex, **kw)
+        return Seg(m.text, role, m, **kw)
 
 
 @dataclass(frozen=True)
@@ -255,8 +265,10 @@ class Notation:
     """How the derivation's objects are written: expressions (layer symbols subscripted),
     derivative operators, Leibniz quotients."""
 
-    def __init__(self, variable: str, partial: bool, layers: dict[str, int] | None = None) -> None:
+    def __init__(self, variable: str, partial: bool, layers: dict[str, int] | None = None,
+                 lets: LetNames | None = None) -> None:
         self.variable = variable
+        self.lets = lets
         self.partial = partial
         layers = layers or {}
         self.layer_numbers = layers
@@ -271,14 +283,18 @@ class Notation:
         """An expression in both notations (each printed once per document, when needed)."""
         text = self._texts.get(e)
         if text is None:
-            shown = substitute(e, self._uni) if self._raw and free_symbols(e) & self._raw else e
+            shown = self.lets.shorten(e) if self.lets is not None else e
+            if self._raw and free_symbols(shown) & self._raw:
+                shown = substitute(shown, self._uni)
             text = self._texts[e] = shown.pretty()
         return M(text, make=lambda: self._latex(e))
 
     def _latex(self, e: Expr) -> str:
         tex = self._texs.get(e)
         if tex is None:
-            shown = substitute(e, self._tex) if self._raw and free_symbols(e) & self._raw else e
+            shown = self.lets.shorten(e) if self.lets is not None else e
+            if self._raw and free_symbols(shown) & self._raw:
+                shown = substitute(shown, self._tex)
             tex = self._texs[e] = shown.latex()
         return tex
 
@@ -345,6 +361,7 @@ class _Shared:
     names: Names
     detail: str
     recognised: dict[Expr, Recognition]
+    lets: LetNames | None = None  # names for huge subexpressions, defined at the end
     lines: list[Line] = field(default_factory=list)
     counter: int = 0
     refs: int = 0
@@ -361,7 +378,8 @@ class Walk:
         self.detail = doc.detail
         self.names = doc.names
         layers = {s.layer for s in walk(root) if isinstance(s, ChainStep)}
-        self.n = Notation(variable, is_partial(expr, variable), doc.names.start_stage(layers))
+        self.n = Notation(variable, is_partial(expr, variable), doc.names.start_stage(layers),
+                          doc.lets)
         self.variable = variable
         self.top = top                   # what the stage's function is called: y, y′, …
         self.shown: dict[int, int] = {}  # id(step) → the step number where it was derived
@@ -967,6 +985,12 @@ def order_op(n: Notation, order: int) -> M:
 def document(d: Derivation, detail: str | None = None, *, slope: Slope | None = None,
              recognised: Sequence[Recognition] | None = None) -> Document:
     """The derivation as lines: titles, steps, result, recognised forms, proof, slope."""
+    with sharing():
+        return _document(d, detail, slope, recognised)
+
+
+def _document(d: Derivation, detail: str | None, slope: Slope | None,
+              recognised: Sequence[Recognition] | None) -> Document:
     from chainrule.render.plain import verification_line
     detail = detail or d.detail
     if detail not in DETAILS:
@@ -976,8 +1000,9 @@ def document(d: Derivation, detail: str | None = None, *, slope: Slope | None = 
     reserved = set(free_symbols(d.expr)) | {d.variable, "d", "e", "i", "l", "o", "u", "v", "w",
                                            "x", "y", "z"}
     reserved |= {s.name for st in d.stages for s in _funcs(st.expr)}
-    doc = _Shared(Names(reserved), detail, {r.expr: r for r in found})
-    base = Notation(d.variable, is_partial(d.expr, d.variable))
+    lets = LetNames(reserved | {f"u{i}" for i in range(1, 10)})
+    doc = _Shared(Names(reserved), detail, {r.expr: r for r in found}, lets)
+    base = Notation(d.variable, is_partial(d.expr, d.variable), lets=lets)
     for stage in d.stages:
         title: list[Part] = []
         if d.order > 1:
@@ -1017,7 +1042,22 @@ def document(d: Derivation, detail: str | None = None, *, slope: Slope | None = 
     if slope is not None:
         doc.lines.append(Line(0, [], "blank"))
         doc.lines += slope_lines(slope, d, base)
+    doc.lines += definition_lines(lets)
     return Document(doc.lines, numbered=doc.refs > 0, steps_total=doc.counter)
+
+
+def definition_lines(lets: LetNames) -> list[Line]:
+    """The named subexpressions of a huge derivation, each defined once, in order."""
+    if not lets.definitions:
+        return []
+    lines = [Line(0, [], "blank"),
+             Line(0, [Seg("where ", "title"),
+                      Seg(f"(the {len(lets.definitions):,} subexpressions named above, "
+                          "each defined once, in order):", "dim")], "heading")]
+    for name, value in lets.definitions:
+        lines.append(Line(1, [Seg.math(M(f"{name.name} = {value.pretty()}", make=lambda n=name,
+                                         v=value: f"{n.latex()} = {v.latex()}"))], "step"))
+    return lines
 
 
 def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:

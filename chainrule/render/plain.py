@@ -79,7 +79,7 @@ class _Fitter:
         if seg.brk and not self.empty and self.col + group > self.width:
             self.new_row(self.cont)
             text = text.lstrip()
-        if self.col + len(text) <= self.width or seg.role not in _WORDS or seg.tex is not None:
+        if self.col + len(text) <= self.width or seg.role not in _WORDS or seg.is_math:
             self.put(text, seg.role, seg)
             return
         self.words(text, seg)
@@ -122,7 +122,7 @@ def fit(line: Line, col: int, width: int) -> list[tuple[int, list[Chunk]]]:
             continue
         group = len(part.text)
         for nxt in parts[i + 1:]:  # math after a break point stays with it ("where σ(z) = …")
-            if isinstance(nxt, Eq) or nxt.brk or nxt.tex is None:
+            if isinstance(nxt, Eq) or nxt.brk or not nxt.is_math:
                 break
             group += len(nxt.text)
         f.seg(part, group)
