@@ -39,6 +39,9 @@ _RTOL = 1e-7
 _ATOL = 1e-9
 _SYMPY_NODE_LIMIT = 4000    # beyond this, SymPy's recursive algorithms are not asked
 _SYMPY_DEPTH_LIMIT = 150
+_SCREEN_POINTS = 2          # a quick look before SymPy is asked: points that must agree …
+_SCREEN_CANDIDATES = 12     # … among this many
+_GROSS = 1e-3               # a disagreement this large, twice, is a wrong answer
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
     abstract = _abstract_impls() if (_has_abstract(expr) or _has_abstract(result)) else None
     impls = abstract["impls"] if abstract else None
 
+    _screen(expr, var, result, names, impls, what)
     oracle, oracle_concrete, oracle_fn = _oracle(expr, var, names, abstract, budget)
     reference = "sympy" if oracle is not None else "finite-difference"
     rng = random.Random(20261124)
@@ -210,6 +214,40 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
               else f"equal to a finite-difference derivative at {agreed} random points "
                    "(SymPy could not differentiate this input in time)")
     return Verification("numeric", method, agreed, time.perf_counter() - start, reference)
+
+
+def _screen(expr: Expr, var: str, result: Expr, names: list[str], impls: Any,
+            what: str) -> None:
+    """A wrong answer is usually wrong everywhere: look at a few points first, comparing our
+    result with a Richardson-extrapolated difference quotient of the input, before SymPy
+    differentiates anything (which can take seconds). Two gross disagreements at two
+    points, each with a difference quotient that has settled, are a verdict; anything less
+    goes on to the full check."""
+    rng = random.Random(20261125)
+    gross = 0
+    agreed = 0
+    for point in _candidates(names, rng)[:_SCREEN_CANDIDATES]:
+        try:
+            evaluate(expr, point, strict=True, abstract=impls)
+            ours = evaluate(result, point, abstract=impls)
+            theirs = _central_difference(expr, var, point, impls)
+        except (UndefinedError, ValueError, ZeroDivisionError, OverflowError, TypeError):
+            continue
+        if not (math.isfinite(ours) and math.isfinite(theirs)):
+            continue
+        if abs(ours - theirs) > _GROSS * max(1.0, abs(ours), abs(theirs)):
+            gross += 1
+            if gross == 1:
+                first = (point, ours, theirs)
+                continue
+            point, ours, theirs = first
+            raise VerificationError(
+                f"{what} is wrong: at {_fmt_point(point)} it gives {ours:.10g}, but a finite "
+                f"difference of the input gives {theirs:.10g} (before asking SymPy)",
+                point=point, ours=ours, theirs=theirs)
+        agreed += 1
+        if agreed >= _SCREEN_POINTS:
+            return
 
 
 def _refuse_if_nowhere_defined(expr: Expr) -> None:

@@ -13,7 +13,7 @@ import pytest
 import chainrule
 from chainrule import VerificationError
 from chainrule.evaluate import evaluate
-from chainrule.expr import Func
+from chainrule.expr import Func, Neg
 from chainrule.functions import FUNCTIONS
 from chainrule.parser import parse
 from chainrule.verify import Verification, verify_derivative
@@ -225,3 +225,23 @@ def test_deep_input_is_checked_against_finite_differences() -> None:
     wrong = chainrule.diff(Func("cos", (expr,)), verify="off").result  # a different function
     with pytest.raises(VerificationError, match="finite difference"):
         verify_derivative(expr, "x", wrong)
+
+
+@pytest.mark.parametrize("depth", [10, 100])
+def test_a_wrong_derivative_is_caught_by_the_quick_look_before_sympy(depth: int) -> None:
+    expr = parse("x")
+    for _ in range(depth):
+        expr = Func("sin", (expr,))
+    right = chainrule.diff(expr, verify="off").result
+    for wrong in (Neg(right), chainrule.diff(Func("cos", (expr,)), verify="off").result):
+        with pytest.raises(VerificationError, match="before asking SymPy") as caught:
+            verify_derivative(expr, "x", wrong)
+        assert caught.value.point is not None
+
+
+def test_the_quick_look_never_rejects_a_right_answer_that_is_hard_to_sample() -> None:
+    # sin(1/x) oscillates fast near 0: difference quotients there do not settle and must
+    # not count against a right answer
+    expr = parse("sin(1/x)")
+    right = chainrule.diff(expr, verify="off").result
+    assert verify_derivative(expr, "x", right).status in ("symbolic", "numeric")
