@@ -18,12 +18,29 @@ _MAX_COLUMNS = 5     # parameters shown as columns; more are summarised by |∇J
 Lines = list[tuple[int, list[tuple[str, str]]]]
 
 
+def _stride(n: int) -> int:
+    """Every how many steps a row is shown: 1 when the whole run fits."""
+    return 1 if n <= ROWS + 2 else -(-(n - 1) // (ROWS + 1))
+
+
 def _picked(n: int) -> list[int]:
-    """Indices of the history shown: the start, evenly spaced steps, the end."""
-    if n <= ROWS + 2:
-        return list(range(n))
-    step = (n - 1) / (ROWS + 1)
-    return sorted({0, n - 1, *(round(step * i) for i in range(1, ROWS + 1))})
+    """Indices of the history shown: the start, every stride-th step, the end."""
+    return sorted({*range(0, n, _stride(n)), n - 1})
+
+
+def _change(first: float, last: float) -> str:
+    """The relative change, never rounded to a misleading −100 % or +0 %."""
+    if first == 0:
+        return ""
+    ratio = (last - first) / abs(first)
+    for digits in range(0, 3):
+        text = f"{ratio:+.{digits}%}"
+        shown = float(text.rstrip("%")) / 100
+        if (shown == -1.0) == (last == 0) and (shown == 0) == (last == first):
+            break
+    else:
+        text = f"almost {ratio:+.0%}"
+    return f" ({text})".replace("-", "−")
 
 
 def descent_lines(run: Descent, width: int = 80) -> Lines:
@@ -56,6 +73,11 @@ def descent_lines(run: Descent, width: int = 80) -> Lines:
     out.append((2, [("   ".join(h.rjust(w) for h, w in zip(header, widths)), "dim")]))
     for r in rows:
         out.append((2, [("   ".join(c.rjust(w) for c, w in zip(r, widths)), "math")]))
+    stride = _stride(len(run.history))
+    if stride > 1:
+        out.append((2, [(f"(every {stride}th step and the last; every step is in --format json)"
+                         if stride > 3 else f"(every {'second' if stride == 2 else 'third'} "
+                         "step and the last; every step is in --format json)", "rule")]))
     if len(run.wrt) > _MAX_COLUMNS:
         rest = f"(the other {len(run.wrt) - _MAX_COLUMNS} parameters are in --format json)"
         out.append((2, [(rest, "rule")]))
@@ -67,7 +89,7 @@ def descent_lines(run: Descent, width: int = 80) -> Lines:
         out.append((0, [(f"✗ diverged: {run.reason}.", "error")]))
         out.append((2, [(f"hint: {run.hint}", "rule")]))
     else:
-        change = "" if first == 0 else f" ({(last - first) / abs(first):+.0%})".replace("-", "−")
+        change = _change(first, last)
         verb = "fell" if last < first else ("rose" if last > first else "stayed")
         summary = (f"J {verb} from {number(first)} to {number(last)}{change} in {taken} "
                    f"step{'' if taken == 1 else 's'}.")
