@@ -80,14 +80,14 @@ def test_plain_explains_the_chain_rule(text: str, plain: dict[str, Any]) -> None
     out = proc.stdout
     for word in ("is a composite", "outer", "inner", "chain"):
         assert word in out
-    assert expected_result(text) in out
+    assert expected_result(text) in _unwrapped(out)
     assert "✓" in out.splitlines()[-1]
     assert_no_traceback(proc)
 
 
 @pytest.mark.parametrize("text", HEADLINES)
 def test_plain_result_line(text: str, plain: dict[str, Any]) -> None:
-    out = plain[text].stdout
+    out = _unwrapped(plain[text].stdout)
     result_at = out.index("Result:")
     assert expected_result(text) in out[result_at:]
 
@@ -101,15 +101,11 @@ def test_plain_fits_in_80_columns(text: str, plain: dict[str, Any]) -> None:
     assert _overlong(plain[text].stdout) == []
 
 
-def test_only_unbreakable_math_may_pass_80_columns(plain: dict[str, Any]) -> None:
-    """A long result may overflow, but words (the reasons in brackets) must wrap."""
+def test_a_long_result_breaks_inside_the_math_to_fit_80_columns(plain: dict[str, Any]) -> None:
     out = plain["(y - sigmoid(w2*sigmoid(w1*x)))**2"].stdout
-    assert _overlong(out), "the input was chosen for a result longer than 80 columns"
-    for line in _overlong(out):
-        body = line.strip()
-        # Two English words in a row mean prose (an explanation), which can always wrap.
-        assert not re.search(r"[a-z]{3,} [a-z]{3,}", body), f"words past column 80: {line!r}"
-        assert body.startswith("= ") or " = " not in body, f"could break at '=': {line!r}"
+    assert _overlong(out) == []
+    result = out[out.index("Result:"):].splitlines()
+    assert result[1].rstrip().endswith("·")  # the break says the next row is a factor
 
 
 def test_piped_default_is_plain_without_escape_codes(plain: dict[str, Any]) -> None:
@@ -293,3 +289,19 @@ def test_no_color_on_a_terminal_is_plain() -> None:
     assert code == 0
     assert not ANSI.search(out)
     assert "2x·cos(x²)" in out and "✓" in out
+
+
+def _unwrapped(out: str) -> str:
+    """Rows continued at a product's break joined back: ")·\n   (" was ")(" on one line."""
+    return re.sub(r"·\n\s+", "·", re.sub(r"\)·\n\s+\(", ")(", out))
+
+
+def test_plain_output_fits_80_columns_even_for_a_long_result() -> None:
+    proc = run("diff", "(y - sigmoid(w2*sigmoid(w1*x)))**2", "--wrt", "w1", "--format", "plain",
+               "--width", "80")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    result = proc.stdout[proc.stdout.index("Result:"):]
+    joined = "".join(part.strip() for part in result.splitlines()[:3])
+    assert "(y − σ(w2·σ(w1·x)))·(1 − σ(w2·σ(w1·x)))" in joined  # a break says it is a product

@@ -59,6 +59,8 @@ def wrap_math(text: str, width: int) -> list[str]:
             depth -= 1
         elif ch == "·":
             breaks.append((i + 1, depth))
+        elif ch == "/" and depth == 0:
+            breaks.append((i, depth))   # a quotient: the denominator starts the next line
         elif ch in "+−" and text[i - 1:i] == " " and text[i + 1:i + 2] == " ":
             breaks.append((i, depth))
     import bisect
@@ -76,7 +78,10 @@ def wrap_math(text: str, width: int) -> list[str]:
             cut = positions[lo]
         else:
             break
-        lines.append(text[start:cut].rstrip())
+        piece = text[start:cut].rstrip()
+        if text[cut - 1:cut + 1] == ")(":  # juxtaposed brackets: say it is a product
+            piece += "·"
+        lines.append(piece)
         start = cut
     lines.append(text[start:].strip())
     return lines

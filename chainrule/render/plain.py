@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chainrule.render.grad import wrap_math
 from chainrule.render._outline import Document, Eq, Line, Seg, document
 
 if TYPE_CHECKING:
@@ -104,11 +105,20 @@ class _Fitter:
         if any(align + 2 + len(side) > self.width for side in sides[1:]):
             align = min(align, self.cont)  # a side too long anyway: start it further left
         self.put(first, role)
+        wrapped = False
         for k, side in enumerate(sides[1:], 1):
             piece = " = " + side
-            if k in eq.breaks or self.col + len(piece) > self.width:
+            if k in eq.breaks or wrapped or self.col + len(piece) > self.width:
                 self.new_row(align)
                 piece = "= " + side
+            if self.col + len(piece) > self.width:  # too long for any row: break the math
+                rows = wrap_math(side, self.width - self.col - 2)
+                self.put(piece[:len(piece) - len(side)] + rows[0], role)
+                for row in rows[1:]:
+                    self.new_row(align + 2)
+                    self.put(row, role)
+                wrapped = len(rows) > 1
+                continue
             self.put(piece, role)
 
 
