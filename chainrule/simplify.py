@@ -14,6 +14,7 @@ first, then symbols, then larger factors — ``cos(x**2)*(2*x**1)`` becomes
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from contextvars import ContextVar
 from fractions import Fraction
@@ -61,6 +62,8 @@ class _Light:
         self.memo: dict[Expr, Expr] = {}
         self.sizes: dict[Expr, int] = {}
         self.keys: dict[Expr, tuple[int, ...]] = {}
+        # products product() wrote, factors in order: their factors' sort keys
+        self.sorted_products: dict[Expr, list[tuple[int, ...]]] = {}
 
     def run(self, root: Expr) -> Expr:
         memo = self.memo
@@ -81,17 +84,15 @@ class _Light:
         if known is not None:
             return known
         stack = [e]
-        while stack:
+        while stack:  # children before parents, each node once (a shared child may wait twice)
             node = stack[-1]
-            if node in sizes:
+            kids = node.children
+            try:
+                sizes[node] = 1 + sum([sizes[c] for c in kids])
+            except KeyError:
+                stack.extend([c for c in kids if c not in sizes])
+            else:
                 stack.pop()
-                continue
-            missing = [c for c in node.children if c not in sizes]
-            if missing:
-                stack.extend(missing)
-                continue
-            stack.pop()
-            sizes[node] = 1 + sum([sizes[c] for c in node.children])
         return sizes[e]
 
     # ── products ─────────────────────────────────────────────────────────────
@@ -132,7 +133,10 @@ class _Light:
         if coeff == 0 and not any(isinstance(d, Num) and d.value == 0 for d in den):
             return ZERO
         num, den = self.combine_bases(num, den)
-        return fraction(coeff, self.ordered(num), self.ordered(den))
+        out = fraction(coeff, self.ordered(num), self.ordered(den))
+        if coeff == 1 and not den and out.__class__ is Mul and len(num) <= _FLAT_LIMIT:
+            self.sorted_products[out] = [self.sort_key(f) for f in out.factors]
+        return out
 
     def combine_bases(self, num: list[Expr], den: list[Expr]) -> tuple[list[Expr], list[Expr]]:
         """x·x → x², x³/x → x²: numeric exponents of equal bases add up."""
@@ -165,29 +169,28 @@ class _Light:
             target.append(base if exp == 1 else Pow(base, Num(exp)))
         return new_num, new_den
 
+    def sort_key(self, f: Expr) -> tuple[int, ...]:
+        """Coefficient first, then symbols, then larger factors; equal sizes in table order
+        (so sin·cos); constants such as ln 2 in 2ˣ·ln 2 last, as in textbooks."""
+        known = self.keys.get(f)
+        if known is not None:
+            return known
+        if isinstance(f, Num):
+            known = (0, 0, 0)
+        else:
+            core = f.base if isinstance(f, Pow) and isinstance(f.exp, Num) else f
+            if isinstance(core, (Symbol, Const)):
+                known = (1, 0, 0)
+            else:
+                rank = _FUNCTION_RANK.get(core.name, 0) if isinstance(core, Func) else 0
+                known = (3 if not f._free else 2, self.size(f), rank)
+        self.keys[f] = known
+        return known
+
     def ordered(self, factors: list[Expr]) -> list[Expr]:
         if len(factors) < 2:
             return factors
-        keys = self.keys
-
-        def key(f: Expr) -> tuple[int, ...]:
-            known = keys.get(f)
-            if known is not None:
-                return known
-            if isinstance(f, Num):
-                known = (0, 0, 0)
-            else:
-                core = f.base if isinstance(f, Pow) and isinstance(f.exp, Num) else f
-                if isinstance(core, (Symbol, Const)):
-                    known = (1, 0, 0)
-                else:
-                    rank = _FUNCTION_RANK.get(core.name, 0) if isinstance(core, Func) else 0
-                    # ln 2 in 2ˣ·ln 2 reads last, as in textbooks; equal sizes: table
-                    # order, so sin·cos
-                    known = (3 if not f._free else 2, self.size(f), rank)
-            keys[f] = known
-            return known
-        return sorted(factors, key=key)
+        return sorted(factors, key=self.sort_key)
 
     def split(self, e: Expr) -> tuple[Fraction, Expr]:
         """coefficient · rest, with rest free of a numeric factor (ONE for a number)."""
@@ -322,8 +325,40 @@ def _func(s: _Light, node: Func, kids: tuple[Expr, ...]) -> Expr:
     return node.rebuild(kids)
 
 
+_PLAIN_FACTORS = (Func, Symbol, Const, Add)  # factors collect() keeps whole, never folds
+
+
+def _one_more_factor(s: _Light, kids: tuple[Expr, ...]) -> Expr | None:
+    """f · (product already in order) → the product with f put in its place, when nothing
+    combines: the common step in the derivative of a chain, where the full collection
+    would redo the work of the inner product at every level."""
+    first, second = kids
+    if second.__class__ is Mul and first.__class__ in _PLAIN_FACTORS:
+        new, product, before = first, second, True
+    elif first.__class__ is Mul and second.__class__ in _PLAIN_FACTORS:
+        new, product, before = second, first, False
+    else:
+        return None
+    keys = s.sorted_products.get(product)
+    if keys is None or len(keys) > _FLAT_LIMIT:
+        return None
+    factors = product.factors
+    for f in factors:  # an equal base would combine (x·x²): leave it to the full collection
+        if f is new or (f.__class__ is Pow and f.base is new):
+            return None
+    mine = s.sort_key(new)
+    at = bisect_left(keys, mine) if before else bisect_right(keys, mine)
+    out = Mul(factors[:at] + (new,) + factors[at:])
+    s.sorted_products[out] = keys[:at] + [mine] + keys[at:]
+    return out
+
+
 def _mul_handler(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
     """The factors of the simplified factors, collected as if they were written flat."""
+    if len(kids) == 2:
+        quick = _one_more_factor(s, kids)
+        if quick is not None:
+            return quick
     num: list[Expr] = []
     den: list[Expr] = []
     coeff: Fraction | int = 1
