@@ -36,6 +36,8 @@ __all__ = ["differentiate", "Derivator", "MAX_PRODUCT_WORK"]
 # The product rule writes k terms of k factors for a product of k factors that depend on the
 # variable; past this many factors in all, the derivative is refused instead of built.
 MAX_PRODUCT_WORK = 1_000_000
+# products of more factors than this write the product rule with shared partial products
+SHARED_PRODUCT = 8
 
 
 class Outer:
@@ -322,10 +324,31 @@ def _product(d: Derivator, node: Mul) -> Step:
                                     result=Mul((constant, inner.result)), substeps=(inner,),
                                     constant=constant, operand=operand)
     steps = tuple(d.memo[f] for f in moving)
-    terms = tuple(Mul(tuple(steps[j].result if j == i else f for j, f in enumerate(moving)))
-                  for i in range(len(moving)))
+    derivatives = [s.result for s in steps]
+    if len(moving) <= SHARED_PRODUCT:
+        terms = tuple(Mul(tuple(derivatives[j] if j == i else f for j, f in enumerate(moving)))
+                      for i in range(len(moving)))
+    else:
+        terms = _shared_terms(moving, derivatives)
     return ProductStep(expr=node, variable=var, result=Add(terms), substeps=steps,
                        factors=moving)
+
+
+def _shared_terms(factors: tuple[Expr, ...], derivatives: list[Expr]) -> tuple[Expr, ...]:
+    """The product rule's terms (f₁⋯fᵢ₋₁)·fᵢ′·(fᵢ₊₁⋯fₙ) with the products of the factors
+    before and after each i built once and shared: linear in n, where writing every term
+    out would be quadratic."""
+    n = len(factors)
+    before: list[Expr | None] = [None] * n  # f₁⋯fᵢ₋₁
+    after: list[Expr | None] = [None] * n   # fᵢ₊₁⋯fₙ
+    for i in range(1, n):
+        prev = before[i - 1]
+        before[i] = factors[0] if prev is None else Mul((prev, factors[i - 1]))
+    for i in range(n - 2, -1, -1):
+        nxt = after[i + 1]
+        after[i] = factors[n - 1] if nxt is None else Mul((factors[i + 1], nxt))
+    return tuple(Mul(tuple(f for f in (before[i], derivatives[i], after[i]) if f is not None))
+                 for i in range(n))
 
 
 def _quotient(d: Derivator, node: Div) -> Step:
