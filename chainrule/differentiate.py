@@ -197,7 +197,7 @@ class Derivator:
     def __init__(self, variable: str, reserved: frozenset[str] = frozenset()) -> None:
         self.variable = variable
         self.var = Symbol(variable)
-        self.memo: dict[Expr, Step] = {}
+        self.memo: dict[Expr, Step] = _Steps(variable)
         self.layers: dict[Expr, str] = {}
         self.outers: dict[Expr, Outer | None] = {}
         self._reserved = set(reserved) | {variable}
@@ -206,15 +206,14 @@ class Derivator:
     # ── driving ──────────────────────────────────────────────────────────────
     def derive(self, root: Expr) -> Step:
         """The step for d/dx root; children are derived first, iteratively."""
-        if root in self.memo:
-            return self.memo[root]
-        if not self.memo:
-            _check_product_work(root, self.variable)
-        self._name_layers(root)
-        for node in postorder(root, self.memo):
-            if node not in self.memo:
-                self.memo[node] = self._rule(node)
-        return self.memo[root]
+        memo = self.memo
+        if root in memo or not depends_on(root, self.variable):
+            return memo[root]
+        self._name_layers(root, check=not memo)
+        # constants are not visited: their steps are written when a rule asks for one
+        for node in postorder(root, _Done(memo, self.variable)):
+            memo[node] = self._rule(node)
+        return memo[root]
 
     def _rule(self, node: Expr) -> Step:
         if not depends_on(node, self.variable):
@@ -234,19 +233,32 @@ class Derivator:
             raise DifferentiationError(f"no rule differentiates {node}")
         return rule(self, node)
 
-    def _name_layers(self, root: Expr) -> None:
-        """Name every composite's inner function, outermost first (u1 is the outermost)."""
+    def _name_layers(self, root: Expr, check: bool = False) -> None:
+        """Name every composite's inner function, outermost first (u1 is the outermost).
+
+        With ``check``, refuse first a product the product rule would make too large.
+        """
+        var = self.variable
         seen: set[Expr] = set()
         stack = [root]
+        work = 0
         while stack:
             node = stack.pop()
-            if node in seen or node in self.memo or not depends_on(node, self.variable):
+            if node in seen or node in self.memo or var not in node._free:
                 continue
             seen.add(node)
-            outer = self.outers[node] = _outer_of(node, self.variable)
+            if node.__class__ is Mul:
+                k = sum([var in f._free for f in node.factors])
+                work += k * k if k > 1 else 0
+            outer = self.outers[node] = _outer_of(node, var)
             if outer is not None and outer.inner is not self.var:
                 self.layer(outer.inner)
             stack.extend(reversed(node.children))
+        if check and work > MAX_PRODUCT_WORK:
+            raise UsageError(
+                f"the expression is too large to differentiate: the product rule would write "
+                f"{work:,} factors (the limit is {MAX_PRODUCT_WORK:,}); write a repeated "
+                "factor as a power (x^50, not x*x*…*x), or differentiate the parts separately")
 
     def layer(self, inner: Expr) -> str:
         name = self.layers.get(inner)
@@ -269,18 +281,33 @@ class Derivator:
                          inner_derivative=inner_step.result, form=outer, inner_step=inner_step)
 
 
-def _check_product_work(root: Expr, var: str) -> None:
-    """Refuse a derivative the product rule would make too large to build (x*x*…*x, 5000×)."""
-    work = 0
-    for node in postorder(root):
-        if isinstance(node, Mul):
-            k = sum(1 for f in node.factors if depends_on(f, var))
-            work += k * k if k > 1 else 0
-    if work > MAX_PRODUCT_WORK:
-        raise UsageError(
-            f"the expression is too large to differentiate: the product rule would write "
-            f"{work:,} factors (the limit is {MAX_PRODUCT_WORK:,}); write a repeated factor "
-            "as a power (x^50, not x*x*…*x), or differentiate the parts separately")
+class _Steps(dict):  # type: ignore[type-arg]
+    """The memo of steps: a constant's step is written the first time a rule asks for it."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: str) -> None:
+        super().__init__()
+        self.variable = variable
+
+    def __missing__(self, node: Expr) -> Step:
+        if self.variable in node._free:
+            raise KeyError(node)
+        step = self[node] = _constant(node, self.variable)
+        return step
+
+
+class _Done:
+    """What a derivation need not visit: nodes with a step, and constants."""
+
+    __slots__ = ("memo", "variable")
+
+    def __init__(self, memo: dict[Expr, Step], variable: str) -> None:
+        self.memo = memo
+        self.variable = variable
+
+    def __contains__(self, node: Expr) -> bool:
+        return node in self.memo or self.variable not in node._free
 
 
 def _constant(node: Expr, var: str) -> Step:
@@ -314,8 +341,8 @@ def _neg(d: Derivator, node: Neg) -> Step:
 
 def _product(d: Derivator, node: Mul) -> Step:
     var = d.variable
-    constants = tuple(f for f in node.factors if not depends_on(f, var))
-    moving = tuple(f for f in node.factors if depends_on(f, var))
+    constants = tuple([f for f in node.factors if var not in f._free])
+    moving = tuple([f for f in node.factors if var in f._free])
     if constants:
         operand = Mul(moving)  # a single factor stays itself
         inner = d.derive(operand)

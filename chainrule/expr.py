@@ -205,6 +205,8 @@ class Num(Expr):
 
     @classmethod
     def _normalise(cls, value: Any) -> Any:
+        if value.__class__ is Fraction:
+            return (value,)
         if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
             raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
         return (Fraction(value),)
