@@ -64,6 +64,8 @@ class _Light:
         self.keys: dict[Expr, tuple[int, ...]] = {}
         # products product() wrote, factors in order: their factors' sort keys
         self.sorted_products: dict[Expr, list[tuple[int, ...]]] = {}
+        # products product() wrote without a denominator: their numeric coefficient
+        self.coefficients: dict[Expr, Fraction | int] = {}
 
     def run(self, root: Expr) -> Expr:
         memo = self.memo
@@ -134,12 +136,16 @@ class _Light:
             return ZERO
         num, den = self.combine_bases(num, den)
         out = fraction(coeff, self.ordered(num), self.ordered(den))
-        if coeff == 1 and not den and out.__class__ is Mul and len(num) <= _FLAT_LIMIT:
-            self.sorted_products[out] = [self.sort_key(f) for f in out.factors]
+        if not den and out.__class__ is Mul:
+            self.coefficients[out] = coeff
+            if coeff == 1 and len(num) <= _FLAT_LIMIT:
+                self.sorted_products[out] = [self.sort_key(f) for f in out.factors]
         return out
 
     def combine_bases(self, num: list[Expr], den: list[Expr]) -> tuple[list[Expr], list[Expr]]:
         """x·x → x², x³/x → x²: numeric exponents of equal bases add up."""
+        if self.nothing_combines(num) and (not den or self.nothing_combines(num + den)):
+            return num, den
         powers: dict[Expr, int | Fraction] = {}
         order: list[Expr] = []
         new_num: list[Expr] = []
@@ -168,6 +174,27 @@ class _Light:
             exp = abs(exp)
             target.append(base if exp == 1 else Pow(base, Num(exp)))
         return new_num, new_den
+
+    @staticmethod
+    def nothing_combines(factors: list[Expr]) -> bool:
+        """Distinct bases, positive numeric exponents, no number as a base: the common case,
+        in which combine_bases would rebuild the same factors in the same order."""
+        if len(factors) < 2:
+            if not factors:
+                return True
+            f = factors[0]
+            return not (f.__class__ is Pow and f.exp.__class__ is Num and (
+                f.exp.value <= 0 or f.base.__class__ is Num)) and f.__class__ is not Num
+        bases = set()
+        for f in factors:
+            if f.__class__ is Pow and f.exp.__class__ is Num:
+                if f.exp.value <= 0:
+                    return False
+                f = f.base
+            if f.__class__ is Num or f in bases:
+                return False
+            bases.add(f)
+        return True
 
     def sort_key(self, f: Expr) -> tuple[int, ...]:
         """Coefficient first, then symbols, then larger factors; equal sizes in table order
@@ -226,16 +253,20 @@ def _neg(s: _Light, node: Neg, kids: tuple[Expr, ...]) -> Expr:
 
 def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
     flat: list[Expr] = []
+    negated: set[Expr] = set()  # terms written here, not yet in their light form
     for k in kids:
         if isinstance(k, Add) and len(k.terms) <= _FLAT_LIMIT:
             flat.extend(k.terms)
         elif isinstance(k, Neg) and isinstance(k.arg, Add) and len(k.arg.terms) <= _FLAT_LIMIT:
-            flat.extend(Neg(t) for t in k.arg.terms)
+            more = [Neg(t) for t in k.arg.terms]
+            negated.update(more)
+            flat.extend(more)
         else:
             flat.append(k)
     constant = Fraction(0)
     coeffs: dict[object, Fraction] = {}
     first: dict[object, Expr] = {}
+    alone: dict[object, Expr | None] = {}  # a like term met once: the term as written
     order: list[object] = []  # None marks where the numbers were written
     for term in flat:
         if isinstance(term, Neg) and isinstance(term.arg, Add):
@@ -251,13 +282,20 @@ def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
         if key not in coeffs:
             coeffs[key] = Fraction(0)
             first[key] = rest
+            alone[key] = None if term in negated else term
             order.append(key)
+        else:
+            alone[key] = None
         coeffs[key] += c
     terms: list[Expr] = []
     for key in order:
         if key is None:
             if constant != 0:
                 terms.append(Num(constant))
+            continue
+        term = alone[key]
+        if term is not None:  # nothing to combine it with: already in its light form
+            terms.append(term)
             continue
         c, rest = coeffs[key], first[key]
         if c == 0:
@@ -353,10 +391,34 @@ def _one_more_factor(s: _Light, kids: tuple[Expr, ...]) -> Expr | None:
     return out
 
 
+def _scaled(s: _Light, kids: tuple[Expr, ...]) -> Expr | None:
+    """c · f for a number c and a factor f that collect() would not take apart, or a short
+    product it wrote itself: the coefficient joins f without a second collection (the
+    common term c·(n·xⁿ⁻¹) of a polynomial's derivative)."""
+    first, second = kids
+    if first.__class__ is Num:
+        c, f = first.value, second
+    elif second.__class__ is Num:
+        c, f = second.value, first
+    else:
+        return None
+    kind = f.__class__
+    if kind in _PLAIN_FACTORS or (kind is Pow and f.exp.__class__ is Num and f.exp.value > 0):
+        return s.product(c, [f], [])
+    if kind is Mul and len(f.factors) <= _FLAT_LIMIT:
+        coeff = s.coefficients.get(f)
+        if coeff is not None:
+            rest = list(f.factors if coeff == 1 else f.factors[1:])
+            return s.product(c * coeff, rest, [])
+    return None
+
+
 def _mul_handler(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
     """The factors of the simplified factors, collected as if they were written flat."""
     if len(kids) == 2:
         quick = _one_more_factor(s, kids)
+        if quick is None:
+            quick = _scaled(s, kids)
         if quick is not None:
             return quick
     num: list[Expr] = []
