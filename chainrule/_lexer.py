@@ -12,6 +12,11 @@ parser reaches it) and ``"end"``.
 
 Lexing stops at the first error: the parser raises whichever mistake comes first in the
 text, a syntax error before the bad character or the bad character itself.
+
+:func:`fast_tokenize` is the quick path the parser tries first: the same tokens as
+``(kind, value)`` pairs without positions, or None when the text has anything unusual
+(an error, or a number whose meaning depends on its neighbours). Positions are needed only
+for messages, so the parser calls :func:`tokenize` for them when it has one to write.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from typing import Any
 from chainrule.errors import ParseError
 from chainrule.expr import Num
 
-__all__ = ["GREEK", "MAX_DIGITS", "MAX_EXPONENT", "Token", "tokenize"]
+__all__ = ["GREEK", "MAX_DIGITS", "MAX_EXPONENT", "Pair", "Token", "fast_tokenize", "tokenize"]
 
 Token = tuple[str, int, int, Any]
+Pair = tuple[str, Any]    # (kind, value): a token without its position
 
 MAX_DIGITS = 1000      # digits in one number literal
 MAX_EXPONENT = 1000    # |n| in scientific notation 1e±n
@@ -60,6 +66,23 @@ _CLASS = {
     **dict.fromkeys("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "sup"),
     **dict.fromkeys(GREEK, "greek"),
 }
+
+# The same tokens, whitespace skipped, for fast_tokenize. A number swallows a '.' or '_'
+# after it, and 0 the letter of a base prefix, so that every number _number would read
+# differently because of what follows it is a lexeme of its own, which _pair refuses.
+# Where alternatives share a first character the order matters (** before *, 0x before a
+# number, any other character last); otherwise it is the fastest one found.
+_FAST_RE = re.compile(r"""
+     \*\*
+    |[^ \t\n\r0-9A-Za-z_.⁰¹²³⁴⁵⁶⁷⁸⁹⁻]
+    |[A-Za-z_][A-Za-z0-9_]*
+    |0[xXbBoO]
+    |(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[._]?
+    |⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+
+    |[^ \t\n\r]
+""", re.VERBOSE)
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+_END: Pair = ("end", None)
 
 # 0x1F, 0b101, 0o17: read as 0 times a symbol they would silently differentiate to 0.
 _BASES = {"x": (16, "hexadecimal"), "X": (16, "hexadecimal"), "b": (2, "binary"),
@@ -140,6 +163,50 @@ def tokenize(text: str) -> list[Token]:
             return tokens
     append(("end", position, position, None))
     return tokens
+
+
+def fast_tokenize(text: str) -> list[Pair] | None:
+    """The tokens of ``text`` as ``(kind, value)`` pairs ending with ``("end", None)``, the
+    same as :func:`tokenize` gives without the positions; None if the text has an error or
+    a lexeme that means something else in another place (``.5`` after a name, ``1_000``,
+    ``1.2.3``, ``0x1F``), for which :func:`tokenize` is needed.
+
+        >>> fast_tokenize("2x²")[1:]
+        [('name', 'x'), ('sup', 2), ('end', None)]
+        >>> fast_tokenize("x.5") is None
+        True
+    """
+    lexemes = _FAST_RE.findall(text)
+    # Each distinct lexeme is read once; a long text repeats a few dozen of them.
+    meaning: dict[str, Pair] = {}
+    for lexeme in set(lexemes):
+        pair = _pair(lexeme)
+        if pair is None:
+            return None
+        meaning[lexeme] = pair
+    tokens = list(map(meaning.__getitem__, lexemes))
+    tokens.append(_END)
+    return tokens
+
+
+def _pair(lexeme: str) -> Pair | None:
+    """What ``lexeme`` means wherever it stands, or None if that depends on the place."""
+    kind = _CLASS.get(lexeme[0])
+    if kind == "name":
+        return ("name", lexeme)
+    if kind == "op":
+        return (_OPERATORS[lexeme], None)
+    if kind == "greek":
+        return ("greek", GREEK[lexeme])
+    if kind == "num" and _PLAIN_NUMBER.fullmatch(lexeme):
+        # Read on its own: the checks of the neighbours have nothing to find (no '.' or '_'
+        # follows, as _FAST_RE would have taken it, and it does not start with a '.').
+        token = _number(lexeme, lexeme, 0, len(lexeme), {})
+    elif kind == "sup":
+        token = _superscript(lexeme, lexeme, 0, len(lexeme))
+    else:
+        return None                                # a bad character, or a number in context
+    return None if token[0] == "err" else (token[0], token[3])
 
 
 def _number(text: str, literal: str, start: int, end: int, cache: dict[str, Any]) -> Token:

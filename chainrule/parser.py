@@ -35,9 +35,10 @@ import keyword
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, NoReturn
 
-from chainrule._lexer import Token, tokenize
+from chainrule._lexer import Token, fast_tokenize, tokenize
 from chainrule.errors import ParseError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
@@ -60,11 +61,12 @@ _PREC_MUL = 30          # * / and implicit multiplication
 _PREC_PREFIX = 40       # unary minus after * / ^ or another unary, and √ ∛: a*-b*c, 2^-x*y
 _PREC_POW = 50          # ^ ** (right-associative); superscripts and calls bind tighter still
 
-# Frames on the operator stack are small lists, [kind, position, payload...]:
-#   [_GROUP, pos]                  [_CALL, pos of '(', pos of name, name as written,
-#   [_ADD, pos, terms, negate next]         FunctionEntry, order, power or None, args]
-#   [_MUL, pos, factors]           [_DIV, pos, numerator]      [_POW, pos, base]
-#   [_NEG, pos]  [_PREFIX_NEG, pos]  [_ROOT, pos, "sqrt" or "cbrt"]
+# Frames on the operator stack are small lists, [kind, token, payload...], where a token
+# is its index in the token list (its position is looked up only for a message):
+#   [_GROUP, tok]                  [_CALL, tok of '(', tok of name, name as written,
+#   [_ADD, tok, terms, negate next]         FunctionEntry, order, power or None, args]
+#   [_MUL, tok, factors]           [_DIV, tok, numerator]      [_POW, tok, base]
+#   [_NEG, tok]  [_PREFIX_NEG, tok]  [_ROOT, tok, "sqrt" or "cbrt"]
 # The chains (_ADD, _MUL, _DIV) do not deepen the nesting; every other frame counts
 # toward MAX_NESTING.
 _GROUP, _CALL, _ADD, _NEG, _MUL, _DIV, _PREFIX_NEG, _ROOT, _POW = range(9)
@@ -72,6 +74,9 @@ _PREC = (_PREC_GROUP, _PREC_GROUP, _PREC_ADD, _PREC_NEG, _PREC_MUL, _PREC_MUL,
          _PREC_PREFIX, _PREC_PREFIX, _PREC_POW)
 
 _OPERAND = ("a number", "a name", "'('")
+# What may follow the exponent of x^2 for the power to be complete: anything that reduces
+# the operator stack (an operator, implicit multiplication, ')', ',', the end).
+_ENDS_POWER = frozenset({"*", "/", "+", "-", ")", ",", "end", "name", "(", "greek", "√", "∛"})
 _CONSTANTS = {"pi": Const("pi"), "e": Const("e"), "E": Const("e")}
 _NONFINITE = frozenset({"nan", "inf", "infinity"})
 _PRIME_HINT = "a prime marks the derivative of f, g or h, as in f'(x); quotes are not allowed"
@@ -104,96 +109,152 @@ def parse(text: str, *, strict: bool = False) -> Expr:
 
 
 class _Parser:
-    """One parse: the token list, the operator stack and the nesting count."""
+    """One parse: the tokens, the operator stack and the nesting count.
+
+    The main loop reads ``(kind, value)`` pairs from :func:`fast_tokenize`; positions are
+    wanted only for messages and strict checks, and :attr:`located` works them out then.
+    Frames and the helpers below refer to tokens by their index in either list.
+    """
 
     def __init__(self, text: str, strict: bool = False) -> None:
         self.text = text
-        tokens = tokenize(text)
-        # Padding with copies of the last token ("end" or "err") makes lookahead safe.
-        tokens.extend([tokens[-1]] * 4)
+        tokens = fast_tokenize(text)
+        if tokens is None:                         # unusual text: the careful tokenizer
+            tokens = [(tok[0], tok[3]) for tok in self.located]
+        else:
+            tokens.extend([tokens[-1]] * 4)        # the same padding as `located`
         self.tokens = tokens
         self.nesting = 0
         # What each name means, worked out once per parse: (Symbol or Const, whether a
         # '(' may follow it, meaning multiplication) or (FunctionEntry, None).
         self.names: dict[str, tuple[Any, bool | None]] = {}
-        self.numbers: _Numbers | _Unchecked = _Numbers(self) if strict else _UNCHECKED
+        self.numbers: _Numbers | None = _Numbers(self) if strict else None
+        # The nodes built so far, by (class, *arguments): a long text repeats its pieces,
+        # and a dictionary finds them faster than the intern table's constructor.
+        self.made: dict[tuple[Any, ...], Any] = {}
+
+    @cached_property
+    def located(self) -> list[Token]:
+        """The tokens with their positions, ``(kind, start, end, value)``."""
+        tokens = tokenize(self.text)
+        # Padding with copies of the last token ("end" or "err") makes lookahead safe.
+        tokens.extend([tokens[-1]] * 4)
+        return tokens
+
+    def _at(self, i: int) -> int:
+        """Where token ``i`` starts."""
+        return self.located[i][1]
 
     # ── the main loop ────────────────────────────────────────────────────────
     def run(self) -> Expr:
         tokens = self.tokens
         if tokens[0][0] == "end":
             raise ParseError("empty expression", self.text, 0, expected=_OPERAND)
+        numbers = self.numbers
+        names = self.names
         ops: list[list[Any]] = []
         cur: Expr | None = None   # the operand just read; None while one is expected
         tight = False             # whether a unary minus here binds tighter than *
         i = 0
+        # The commonest steps are written out here (a symbol, a factor that starts or
+        # extends a product, a term, x^2); the helpers do the general case.
         while True:
-            tok = tokens[i]
-            kind = tok[0]
+            kind, value = tokens[i]
             if cur is None:                        # ── expecting an operand
                 if kind == "num":
-                    cur = tok[3][0]
-                    self.numbers.literal(cur, tok[1], tok[2])
+                    cur = value[0]
+                    if numbers is not None:
+                        numbers.literal(cur, i)
                     i += 1
                 elif kind == "name":
-                    cur, i = self._name(i, ops)
+                    meaning = names.get(value)
+                    if meaning is None:
+                        meaning = names[value] = self._classify(i)
+                    if meaning[1] is not None:     # a symbol or a constant
+                        nxt = tokens[i + 1][0]
+                        if nxt == "'" or (nxt == "(" and not meaning[1]):
+                            self._bad_name(i)
+                        cur = meaning[0]
+                        i += 1
+                    else:                          # a call, or f, g, h alone
+                        cur, i = self._function(i, meaning[0], ops)
                     tight = False
+                elif kind == "(":
+                    self._push(ops, [_GROUP, i], i)
+                    tight = False
+                    i += 1
                 elif kind == "greek":
                     cur = self._greek(i)
                     i += 1
-                elif kind == "(":
-                    self._push(ops, [_GROUP, tok[1]], tok)
-                    tight = False
-                    i += 1
                 elif kind == "-":
-                    self._push(ops, [_PREFIX_NEG if tight else _NEG, tok[1]], tok)
+                    self._push(ops, [_PREFIX_NEG if tight else _NEG, i], i)
                     tight = True
                     i += 1
                 elif kind == "+":                  # unary plus changes nothing
                     i += 1
                 elif kind == "√" or kind == "∛":
-                    self._push(ops, [_ROOT, tok[1], "sqrt" if kind == "√" else "cbrt"], tok)
+                    self._push(ops, [_ROOT, i, "sqrt" if kind == "√" else "cbrt"], i)
                     tight = True
                     i += 1
                 else:
                     self._no_operand(i, ops)
-            elif kind == "+" or kind == "-":       # ── expecting an operator
-                cur = self._reduce(ops, cur, _PREC_ADD)
+            elif kind == "*":                      # ── expecting an operator
+                top = ops[-1] if ops else None
+                if top is None or _PREC[top[0]] < _PREC_MUL:
+                    ops.append([_MUL, i, [cur]])   # a product starts
+                elif top[0] == _MUL:
+                    top[2].append(cur)             # the product goes on
+                else:
+                    self._multiply(ops, cur, i)
+                cur = None
+                tight = True
+                i += 1
+            elif kind == "+" or kind == "-":
+                if ops and _PREC[ops[-1][0]] > _PREC_ADD:
+                    cur = self._reduce(ops, cur, _PREC_ADD)
                 top = ops[-1] if ops else None
                 if top is not None and top[0] == _ADD:
                     top[2].append(Neg(cur) if top[3] else cur)
                     top[3] = kind == "-"
                 else:
-                    ops.append([_ADD, tok[1], [cur], kind == "-"])
+                    ops.append([_ADD, i, [cur], kind == "-"])
                 cur = None
                 tight = False
                 i += 1
-            elif kind == "*":
-                self._multiply(ops, cur, tok[1])
-                cur = None
-                tight = True
-                i += 1
-            elif kind == "/":
-                self._slash(ops, cur, tok[1])
-                cur = None
-                tight = True
+            elif kind == ")":
+                cur = self._close(i, ops, cur)
                 i += 1
             elif kind == "^":
-                self._push(ops, [_POW, tok[1], cur], tok)
+                if (tokens[i + 1][0] == "num" and tokens[i + 2][0] in _ENDS_POWER
+                        and self.nesting < MAX_NESTING):
+                    # x^2 followed by what would reduce its frame at once: the power is
+                    # built now, with the same checks in the same order.
+                    exponent = tokens[i + 1][1][0]
+                    if numbers is not None:
+                        numbers.literal(exponent, i + 1)
+                        numbers.power(cur, exponent, i, 1)
+                    key = (Pow, cur, exponent)
+                    cur = self.made.get(key) or self._new(key)
+                    i += 2
+                else:
+                    self._push(ops, [_POW, i, cur], i)
+                    cur = None
+                    i += 1
+                tight = True
+            elif kind == "/":
+                self._slash(ops, cur, i)
                 cur = None
                 tight = True
                 i += 1
             elif kind == "sup":
-                exponent = Num(tok[3])
-                self.numbers.literal(exponent, tok[1], tok[2])
-                self.numbers.power(cur, exponent, tok[1], tok[2] - tok[1])
-                cur = Pow(cur, exponent)
-                i += 1
-            elif kind == ")":
-                cur = self._close(tok, ops, cur)
+                exponent = Num(value)
+                if numbers is not None:
+                    numbers.literal(exponent, i)
+                    numbers.power(cur, exponent, i)
+                cur = self._node(Pow, cur, exponent)
                 i += 1
             elif kind == ",":
-                self._comma(tok, ops, cur)
+                self._comma(i, ops, cur)
                 cur = None
                 tight = False
                 i += 1
@@ -202,21 +263,34 @@ class _Parser:
             elif kind == "name" or kind == "(" or kind == "greek" or kind == "√" or kind == "∛":
                 # Implicit multiplication: 2x, x y, (x+1)(x-1), 2√x. The token is read
                 # again, as an operand, on the next turn.
-                self._multiply(ops, cur, tok[1])
+                self._multiply(ops, cur, i)
                 cur = None
             else:
                 self._no_operator(i)
 
     # ── operator stack ───────────────────────────────────────────────────────
-    def _push(self, ops: list[list[Any]], frame: list[Any], tok: Token) -> None:
+    def _node(self, *key: Any) -> Any:
+        """``key[0](*key[1:])``, the node of that class with those arguments, found in
+        ``made`` if this parse built it already (the busiest places write this out)."""
+        return self.made.get(key) or self._new(key)
+
+    def _new(self, key: tuple[Any, ...]) -> Any:
+        node = self.made[key] = key[0](*key[1:])
+        return node
+
+    def _push(self, ops: list[list[Any]], frame: list[Any], i: int) -> None:
         ops.append(frame)
         self.nesting += 1
         if self.nesting > MAX_NESTING:
-            raise ParseError(f"nesting too deep: more than {MAX_NESTING} levels", self.text,
-                             tok[1], hint="split the expression into smaller parts")
+            self._too_deep(i)
+
+    def _too_deep(self, i: int) -> NoReturn:
+        raise ParseError(f"nesting too deep: more than {MAX_NESTING} levels", self.text,
+                         self._at(i), hint="split the expression into smaller parts")
 
     def _reduce(self, ops: list[list[Any]], cur: Expr, prec: int) -> Expr:
         """Apply the pending operators that bind tighter than ``prec`` to ``cur``."""
+        made = self.made
         while ops:
             frame = ops[-1]
             kind = frame[0]
@@ -225,7 +299,8 @@ class _Parser:
             ops.pop()
             if kind == _MUL:
                 frame[2].append(cur)
-                cur = Mul(tuple(frame[2]))
+                key: tuple[Any, ...] = (Mul, tuple(frame[2]))
+                cur = made.get(key) or self._new(key)
                 continue
             if kind == _ADD:
                 frame[2].append(Neg(cur) if frame[3] else cur)
@@ -236,16 +311,20 @@ class _Parser:
                 continue
             self.nesting -= 1
             if kind == _POW:
-                self.numbers.power(frame[2], cur, frame[1])
-                cur = Pow(frame[2], cur)
+                if self.numbers is not None:
+                    self.numbers.power(frame[2], cur, frame[1], 1)
+                key = (Pow, frame[2], cur)
+                cur = made.get(key) or self._new(key)
             elif kind == _ROOT:
-                cur = Func(frame[2], (cur,))
-                self.numbers.call(cur, frame[1], frame[1])
+                root: Func = self._node(Func, frame[2], (cur,))
+                if self.numbers is not None:
+                    self.numbers.call(root, frame[1])
+                cur = root
             else:                                  # _NEG or _PREFIX_NEG
-                cur = Neg(cur)
+                cur = self._node(Neg, cur)
         return cur
 
-    def _multiply(self, ops: list[list[Any]], cur: Expr, position: int) -> None:
+    def _multiply(self, ops: list[list[Any]], cur: Expr, i: int) -> None:
         cur = self._reduce(ops, cur, _PREC_MUL)
         top = ops[-1] if ops else None
         if top is not None:
@@ -255,9 +334,9 @@ class _Parser:
             if top[0] == _DIV:                     # a*b/c*d: the quotient starts a new chain
                 ops.pop()
                 cur = self._divide(top, cur)
-        ops.append([_MUL, position, [cur]])
+        ops.append([_MUL, i, [cur]])
 
-    def _slash(self, ops: list[list[Any]], cur: Expr, position: int) -> None:
+    def _slash(self, ops: list[list[Any]], cur: Expr, i: int) -> None:
         cur = self._reduce(ops, cur, _PREC_MUL)
         top = ops[-1] if ops else None
         if top is not None:
@@ -268,7 +347,7 @@ class _Parser:
             elif top[0] == _DIV:
                 ops.pop()
                 cur = self._divide(top, cur)
-        ops.append([_DIV, position, cur])
+        ops.append([_DIV, i, cur])
 
     def _divide(self, frame: list[Any], den: Expr) -> Expr:
         num = frame[2]
@@ -276,62 +355,44 @@ class _Parser:
             return Div(num, den)
         # A quotient of two numbers is the rational number it names: 1/2 is Num(1/2).
         if den.value == 0:
-            raise ParseError("division by zero", self.text, frame[1])
+            raise ParseError("division by zero", self.text, self._at(frame[1]))
         value = num.value / den.value
         if max(value.numerator.bit_length(), value.denominator.bit_length()) > _MAX_FOLD_BITS:
-            raise ParseError("number too large", self.text, frame[1],
+            raise ParseError("number too large", self.text, self._at(frame[1]),
                              hint="a quotient of numbers may have about 2000 digits at most")
         return Num(value)
 
-    def _close(self, tok: Token, ops: list[list[Any]], cur: Expr) -> Expr:
+    def _close(self, i: int, ops: list[list[Any]], cur: Expr) -> Expr:
         cur = self._reduce(ops, cur, _PREC_GROUP)
         if not ops:
-            raise ParseError("unmatched ')'", self.text, tok[1],
+            raise ParseError("unmatched ')'", self.text, self._at(i),
                              hint="remove it, or add the missing '(' before it")
         frame = ops.pop()
         self.nesting -= 1
         if frame[0] == _GROUP:
             return cur
         frame[7].append(cur)
-        return self._call(frame, tok[2])
+        return self._call(frame, i)
 
-    def _comma(self, tok: Token, ops: list[list[Any]], cur: Expr) -> None:
+    def _comma(self, i: int, ops: list[list[Any]], cur: Expr) -> None:
         cur = self._reduce(ops, cur, _PREC_GROUP)
         if ops and ops[-1][0] == _CALL:
             ops[-1][7].append(cur)
             return
-        raise ParseError("unexpected ','", self.text, tok[1],
+        raise ParseError("unexpected ','", self.text, self._at(i),
                          hint="commas only separate the arguments of a function, as in log(x, 2)")
 
     def _finish(self, ops: list[list[Any]], cur: Expr) -> Expr:
         cur = self._reduce(ops, cur, _PREC_GROUP)
         if ops:                                    # the innermost unclosed '('
-            raise ParseError("'(' is never closed", self.text, ops[-1][1], expected=("')'",),
-                             hint="add the missing ')'")
+            raise ParseError("'(' is never closed", self.text, self._at(ops[-1][1]),
+                             expected=("')'",), hint="add the missing ')'")
         return cur
 
     # ── names and calls ──────────────────────────────────────────────────────
-    def _name(self, i: int, ops: list[list[Any]]) -> tuple[Expr | None, int]:
-        """The operand a name starts, or None after pushing a call frame; the next index."""
-        tokens = self.tokens
-        tok = tokens[i]
-        name = tok[3]
-        meaning = self.names.get(name)
-        if meaning is None:
-            meaning = self.names[name] = self._classify(tok)
-        value, multiplies = meaning
-        if multiplies is None:
-            return self._function(i, value, ops)
-        nxt = tokens[i + 1][0]
-        if nxt == "(" and not multiplies:
-            self._unknown_function(tok)
-        if nxt == "'":
-            self._misplaced_prime(tokens[i + 1])
-        return value, i + 1
-
-    def _classify(self, tok: Token) -> tuple[Any, bool | None]:
-        name = tok[3]
-        self._check_reserved(tok)
+    def _classify(self, i: int) -> tuple[Any, bool | None]:
+        name = self.tokens[i][1]
+        self._check_reserved(i)
         entry = lookup(name)
         if entry is not None:
             return entry, None
@@ -341,18 +402,24 @@ class _Parser:
         # A single letter before '(' multiplies: x(x+1). A longer name is a typo'd call.
         return Symbol(name), len(name) == 1
 
-    def _greek(self, i: int) -> Expr:
-        name = self.tokens[i][3]
+    def _bad_name(self, i: int) -> NoReturn:
+        """A symbol followed by a prime, or a longer name by '(': ``x'``, ``sn(x)``."""
         if self.tokens[i + 1][0] == "'":
-            self._misplaced_prime(self.tokens[i + 1])
+            self._misplaced_prime(self.located[i + 1])
+        self._unknown_function(self.located[i])
+
+    def _greek(self, i: int) -> Expr:
+        name = self.tokens[i][1]
+        if self.tokens[i + 1][0] == "'":
+            self._misplaced_prime(self.located[i + 1])
         constant = _CONSTANTS.get(name)
         return constant if constant is not None else Symbol(name)
 
     def _misplaced_prime(self, tok: Token) -> NoReturn:
         raise ParseError("unexpected \"'\"", self.text, tok[1], hint=_PRIME_HINT)
 
-    def _check_reserved(self, tok: Token) -> None:
-        name = tok[3]
+    def _check_reserved(self, i: int) -> None:
+        name = self.tokens[i][1]
         hint = ""
         if keyword.iskeyword(name):
             message = f"'{name}' is a Python keyword and cannot be a name"
@@ -368,6 +435,7 @@ class _Parser:
             hint = "infinity and not-a-number are not supported: chainrule works with real numbers"
         else:
             return
+        tok = self.located[i]
         raise ParseError(message, self.text, tok[1], hint=hint, length=tok[2] - tok[1])
 
     def _unknown_function(self, tok: Token) -> NoReturn:
@@ -383,11 +451,11 @@ class _Parser:
                   ) -> tuple[Expr | None, int]:
         """A call of a known function: ``sin(x)``, ``f'(x)``, ``sin^2(x)``, ``sin²(x)``.
 
-        ``f``, ``g`` and ``h`` without a call after them are plain symbols.
+        ``f``, ``g`` and ``h`` without a call after them are plain symbols. Returns the
+        operand, or None after pushing a call frame, and the next index.
         """
         tokens = self.tokens
-        tok = tokens[i]
-        written = tok[3]
+        written = tokens[i][1]
         j = i + 1
         order = 0
         while tokens[j][0] == "'":
@@ -395,21 +463,19 @@ class _Parser:
             j += 1
         if order and not entry.abstract:
             raise ParseError("only the abstract functions f, g and h take primes", self.text,
-                             tokens[i + 1][1], length=order,
+                             self._at(i + 1), length=order,
                              hint=f"write {written}(x) and differentiate it with chainrule.diff")
         power = None
         if not order and tokens[j][0] in ("^", "sup"):
             power, after = self._function_power(j, entry, written)
             if power is not None:
                 j = after
-        t = tokens[j]
-        if t[0] == "(":
-            frame = [_CALL, t[1], tok[1], written, entry, order, power, []]
-            self._push(ops, frame, t)
+        if tokens[j][0] == "(":
+            self._push(ops, [_CALL, j, i, written, entry, order, power, []], j)
             return None, j + 1
         if entry.abstract and not order:
             return Symbol(written), i + 1
-        self._missing_parenthesis(t, written + "'" * order)
+        self._missing_parenthesis(self.located[j], written + "'" * order)
 
     def _function_power(self, j: int, entry: FunctionEntry, written: str
                         ) -> tuple[int | None, int]:
@@ -419,39 +485,40 @@ class _Parser:
         symbol g squared); an error for any other function.
         """
         tokens = self.tokens
-        t = tokens[j]
-        if t[0] == "sup":
-            value: int | None = t[3]
-            after = j + 1
-            exponent = t
+        if tokens[j][0] == "sup":
+            value: int | None = tokens[j][1]
+            e = j                                  # the exponent's token
         else:
-            k = j + 1
-            negative = tokens[k][0] == "-"
-            exponent = tokens[k + 1] if negative else tokens[k]
+            negative = tokens[j + 1][0] == "-"
+            e = j + 2 if negative else j + 1
+            kind, literal = tokens[e]
             value = None
-            if exponent[0] == "num" and exponent[3][1]:
-                value = int(exponent[3][0].value) * (-1 if negative else 1)
-            after = (k + 2) if negative else (k + 1)
+            if kind == "num" and literal[1]:
+                value = int(literal[0].value) * (-1 if negative else 1)
+        after = e + 1
         called = tokens[after][0] == "("
         if value is not None and value > 0 and called:
             return value, after
         if value is not None and value < 0 and (called or not entry.abstract):
-            self._negative_function_power(t, tokens[after - 1], after, entry, written, value)
+            self._negative_function_power(j, after, entry, written, value)
         if entry.abstract:
             return None, j
+        located = self.located
         if value is not None and value > 0:
-            self._missing_parenthesis(tokens[after], f"{written}^{value}")
+            self._missing_parenthesis(located[after], f"{written}^{value}")
+        exponent = located[e]
         if exponent[0] in ("num", "name", "(", "sup"):
             shown = ("^(…)" if exponent[0] == "(" else
                      ("" if exponent[0] == "sup" else "^") + self._token_text(exponent))
             raise ParseError(f"only a positive whole number can raise {written} before its "
                              "argument", self.text, exponent[1], length=exponent[2] - exponent[1],
                              hint=f"put other powers after the call, as in {written}(x){shown}")
-        self._missing_parenthesis(t, written)
+        self._missing_parenthesis(located[j], written)
 
-    def _negative_function_power(self, start: Token, end: Token, paren: int,
-                                 entry: FunctionEntry, written: str, value: int) -> NoReturn:
-        tokens = self.tokens
+    def _negative_function_power(self, j: int, paren: int, entry: FunctionEntry, written: str,
+                                 value: int) -> NoReturn:
+        tokens = self.located
+        start, end = tokens[j], tokens[paren - 1]
         arg = "x"
         inner = tokens[paren + 1]
         if tokens[paren][0] == "(" and inner[0] in ("name", "num") and tokens[paren + 2][0] == ")":
@@ -477,24 +544,29 @@ class _Parser:
         raise ParseError(f"{written} needs parentheses around its argument", self.text, t[1],
                          expected=("'('",), hint=hint)
 
-    def _call(self, frame: list[Any], end: int) -> Expr:
-        _, _, start, written, entry, order, power, args = frame
+    def _call(self, frame: list[Any], close: int) -> Expr:
+        """The call a frame describes, closed by the ')' at index ``close``."""
+        _, _, name, written, entry, order, power, args = frame
         if len(args) not in entry.arities:
             raise ParseError(f"{written} takes {_arity_text(entry)}, got {len(args)}", self.text,
-                             start, length=len(written))
-        value = Func(entry.name, tuple(args), order)
-        self.numbers.call(value, start, end)
+                             self._at(name), length=len(written))
+        key = (Func, entry.name, tuple(args), order)
+        value: Func = self.made.get(key) or self._new(key)
+        if self.numbers is not None:
+            self.numbers.call(value, name, close)
         if power is None:
             return value
-        self.numbers.power(value, Num(power), start, len(written))
-        return Pow(value, Num(power))
+        if self.numbers is not None:
+            self.numbers.power(value, Num(power), name)
+        powered: Expr = self._node(Pow, value, Num(power))
+        return powered
 
     # ── what was expected ────────────────────────────────────────────────────
     def _token_text(self, tok: Token) -> str:
         return self.text[tok[1]:tok[2]]
 
     def _no_operand(self, i: int, ops: list[list[Any]]) -> NoReturn:
-        tokens = self.tokens
+        tokens = self.located
         tok = tokens[i]
         kind = tok[0]
         if kind == "err":
@@ -534,7 +606,7 @@ class _Parser:
                          length=tok[2] - tok[1])
 
     def _no_operator(self, i: int) -> NoReturn:
-        tokens = self.tokens
+        tokens = self.located
         tok = tokens[i]
         if tok[0] == "err":
             raise tok[3]
@@ -588,22 +660,6 @@ def _about(digits: float) -> str:
     return f"about {digits:,.0f}" if digits < 1e15 else "more than 10¹⁵"
 
 
-class _Unchecked:
-    """The checks of :class:`_Numbers`, switched off (``parse(text)`` without ``strict``)."""
-
-    def literal(self, node: Expr, start: int, end: int) -> None:
-        pass
-
-    def power(self, base: Expr, exponent: Expr, position: int, length: int = 1) -> None:
-        pass
-
-    def call(self, node: Func, start: int, end: int) -> None:
-        pass
-
-
-_UNCHECKED = _Unchecked()
-
-
 class _Numbers:
     """What the parser knows about the constant parts of the tree it builds.
 
@@ -625,27 +681,30 @@ class _Numbers:
         self.parser = parser
         self.info: dict[Expr, Info | None] = {}
         self.digits = 0.0
+        self.literals: dict[Expr, float] = {}     # the digits of each number written
 
-    def error(self, message: str, position: int, length: int = 1, hint: str = "") -> NoReturn:
-        raise ParseError(message, self.parser.text, position, length=length, hint=hint)
+    def error(self, message: str, tok: int, length: int | None = None, hint: str = "") -> NoReturn:
+        """Raise at token ``tok`` (an index), marking ``length`` characters or the token."""
+        _, start, end, _ = self.parser.located[tok]
+        raise ParseError(message, self.parser.text, start,
+                         length=end - start if length is None else length, hint=hint)
 
     # ── the budget ───────────────────────────────────────────────────────────
-    def spend(self, digits: float, position: int, length: int) -> None:
+    def spend(self, digits: float, tok: int, length: int | None = None) -> None:
         self.digits += digits
         if self.digits > MAX_NUMBER_DIGITS:
             self.error(f"numbers too large: the numbers in this expression have more than "
-                       f"{MAX_NUMBER_DIGITS:,} digits in all", position, length,
+                       f"{MAX_NUMBER_DIGITS:,} digits in all", tok, length,
                        hint=f"chainrule works with at most {MAX_NUMBER_DIGITS:,} digits of "
                             "numbers in one expression; a power of numbers counts with the "
                             "digits of its value")
 
-    def literal(self, node: Expr, start: int, end: int) -> None:
-        value = node.value  # type: ignore[attr-defined]
-        if value.denominator == 1 and -1000 < value.numerator < 1000:
-            if value.numerator not in (0, 1, -1):
-                self.spend(_height_digits(value), start, end - start)
-            return
-        self.spend(_height_digits(value), start, end - start)
+    def literal(self, node: Expr, tok: int) -> None:
+        digits = self.literals.get(node)
+        if digits is None:
+            digits = self.literals[node] = _height_digits(node.value)  # type: ignore[attr-defined]
+        if digits:                                 # 0 and ±1 cost nothing
+            self.spend(digits, tok)
 
     # ── values ───────────────────────────────────────────────────────────────
     def of(self, root: Expr) -> Info | None:
@@ -712,8 +771,11 @@ class _Numbers:
         return value, guess
 
     # ── checks, as the parser builds each node ───────────────────────────────
-    def power(self, base: Expr, exponent: Expr, position: int, length: int = 1) -> None:
-        """``base ** exponent`` with both constant: defined, and of a workable size."""
+    def power(self, base: Expr, exponent: Expr, tok: int, length: int | None = None) -> None:
+        """``base ** exponent`` with both constant: defined, and of a workable size.
+
+        A mistake is marked at token ``tok``, ``length`` characters long or the whole token.
+        """
         b = self.of(base) if type(base) is not Symbol else None
         e = self.of(exponent) if b is not None else None
         if b is None or e is None or e[0] is None:
@@ -722,13 +784,13 @@ class _Numbers:
         exp = e[0]
         if value is not None:
             if value == 0 and exp == 0:
-                self.error("0^0 is undefined", position, length,
+                self.error("0^0 is undefined", tok, length,
                            hint="0 to the power 0 has no agreed value; write 1 if you mean 1")
             if value == 0 and exp < 0:
-                self.error("division by zero: 0 to a negative power", position, length)
+                self.error("division by zero: 0 to a negative power", tok, length)
             if value < 0 and exp.denominator != 1:
                 self.error("a negative number to a fractional power is not a real number",
-                           position, length,
+                           tok, length,
                            hint="chainrule works with real numbers; for the real cube root "
                                 "of a negative number write cbrt(-8)")
             digits = _height_digits(value)
@@ -743,21 +805,26 @@ class _Numbers:
                 digits = math.inf
         if digits > MAX_NUMBER_DIGITS:
             self.error(f"number too large: this power would have {_about(digits)} digits",
-                       position, length,
+                       tok, length,
                        hint=f"a power of numbers may have at most {MAX_NUMBER_DIGITS:,} digits; "
                             "chainrule keeps it exact, so it cannot be rounded to a float")
-        self.spend(digits, position, length)
+        self.spend(digits, tok, length)
 
-    def call(self, node: Func, start: int, end: int) -> None:
-        """A call of a known function with constant arguments must have a real value."""
+    def call(self, node: Func, first: int, last: int | None = None) -> None:
+        """A call of a known function with constant arguments must have a real value.
+
+        The call was written from token ``first`` (its name) to token ``last`` (its ')');
+        √x and ∛x, without a ``last``, have no text to show.
+        """
         entry = FUNCTIONS[node.name]
         if entry.abstract:
             return
         infos = [self.of(a) for a in node.args]
         if all(i is not None for i in infos):
             if self._nowhere(entry, infos):  # type: ignore[arg-type]
+                start, end = self._span(first, last)
                 shown = self.parser.text[start:end] if end > start + 1 else node.pretty()
-                self.error(f"{shown} is undefined: it is not a real number", start,
+                self.error(f"{shown} is undefined: it is not a real number", first,
                            max(end - start, 1), hint=self._domain_hint(entry))
             return
         # Some arguments constant, others not: log(x, 1) is undefined whatever x is.
@@ -782,9 +849,15 @@ class _Numbers:
             return
         names = sorted({name for a, i in zip(node.args, infos) if i is None
                         for name in a.free_symbols})
+        start, end = self._span(first, last)
         shown = self.parser.text[start:end]
-        self.error(f"{shown} is undefined for every value of {', '.join(names)}", start,
+        self.error(f"{shown} is undefined for every value of {', '.join(names)}", first,
                    max(end - start, 1), hint=self._domain_hint(entry))
+
+    def _span(self, first: int, last: int | None) -> tuple[int, int]:
+        located = self.parser.located
+        start = located[first][1]
+        return start, start if last is None else located[last][2]
 
     @staticmethod
     def _domain_hint(entry: FunctionEntry) -> str:
