@@ -54,6 +54,7 @@ _MAX_FOLD_BITS = 6700   # about 2000 decimal digits: what the largest literal ca
 MAX_NUMBER_DIGITS = 10_000
 
 # Named precedence levels, loosest first.
+_PREC_BOTTOM = -1       # the frame under all others: nothing reduces past it
 _PREC_GROUP = 0         # '(' and calls: reductions stop here
 _PREC_ADD = 10          # binary + -
 _PREC_NEG = 20          # unary minus at the start of a term: -a*b is -(a*b)
@@ -66,12 +67,12 @@ _PREC_POW = 50          # ^ ** (right-associative); superscripts and calls bind 
 #   [_GROUP, tok]                  [_CALL, tok of '(', tok of name, name as written,
 #   [_ADD, tok, terms, negate next]         FunctionEntry, order, power or None, args]
 #   [_MUL, tok, factors]           [_DIV, tok, numerator]      [_POW, tok, base]
-#   [_NEG, tok]  [_PREFIX_NEG, tok]  [_ROOT, tok, "sqrt" or "cbrt"]
+#   [_NEG, tok]  [_PREFIX_NEG, tok]  [_ROOT, tok, "sqrt" or "cbrt"]     [_BOTTOM, 0]
 # The chains (_ADD, _MUL, _DIV) do not deepen the nesting; every other frame counts
-# toward MAX_NESTING.
-_GROUP, _CALL, _ADD, _NEG, _MUL, _DIV, _PREFIX_NEG, _ROOT, _POW = range(9)
+# toward MAX_NESTING. The stack starts with the _BOTTOM frame, so ops[-1] always exists.
+_GROUP, _CALL, _ADD, _NEG, _MUL, _DIV, _PREFIX_NEG, _ROOT, _POW, _BOTTOM = range(10)
 _PREC = (_PREC_GROUP, _PREC_GROUP, _PREC_ADD, _PREC_NEG, _PREC_MUL, _PREC_MUL,
-         _PREC_PREFIX, _PREC_PREFIX, _PREC_POW)
+         _PREC_PREFIX, _PREC_PREFIX, _PREC_POW, _PREC_BOTTOM)
 
 _OPERAND = ("a number", "a name", "'('")
 # What may follow the exponent of x^2 for the power to be complete: anything that reduces
@@ -152,12 +153,16 @@ class _Parser:
             raise ParseError("empty expression", self.text, 0, expected=_OPERAND)
         numbers = self.numbers
         names = self.names
-        ops: list[list[Any]] = []
+        made = self.made
+        new = self._new
+        ops: list[list[Any]] = [[_BOTTOM, 0]]
         cur: Expr | None = None   # the operand just read; None while one is expected
         tight = False             # whether a unary minus here binds tighter than *
         i = 0
         # The commonest steps are written out here (a symbol, a factor that starts or
-        # extends a product, a term, x^2); the helpers do the general case.
+        # extends a product, a term, x^2, a call of a known function with one argument,
+        # the product that ends at a ')' or a '+'); the helpers do the general case, and
+        # a step written out does exactly what the helper would.
         while True:
             kind, value = tokens[i]
             if cur is None:                        # ── expecting an operand
@@ -176,9 +181,16 @@ class _Parser:
                             self._bad_name(i)
                         cur = meaning[0]
                         i += 1
-                    else:                          # a call, or f, g, h alone
+                    elif tokens[i + 1][0] == "(":  # sin(: no primes, no power (_function)
+                        ops.append([_CALL, i + 1, i, value, meaning[0], 0, None, []])
+                        self.nesting += 1
+                        if self.nesting > MAX_NESTING:
+                            self._too_deep(i + 1)
+                        tight = False
+                        i += 2
+                    else:                          # sin^2(, f'(, or f, g, h alone
                         cur, i = self._function(i, meaning[0], ops)
-                    tight = False
+                        tight = False
                 elif kind == "(":
                     self._push(ops, [_GROUP, i], i)
                     tight = False
@@ -199,21 +211,30 @@ class _Parser:
                 else:
                     self._no_operand(i, ops)
             elif kind == "*":                      # ── expecting an operator
-                top = ops[-1] if ops else None
-                if top is None or _PREC[top[0]] < _PREC_MUL:
-                    ops.append([_MUL, i, [cur]])   # a product starts
-                elif top[0] == _MUL:
+                top = ops[-1]
+                if top[0] == _MUL:
                     top[2].append(cur)             # the product goes on
+                elif _PREC[top[0]] < _PREC_MUL:
+                    ops.append([_MUL, i, [cur]])   # a product starts
                 else:
                     self._multiply(ops, cur, i)
                 cur = None
                 tight = True
                 i += 1
             elif kind == "+" or kind == "-":
-                if ops and _PREC[ops[-1][0]] > _PREC_ADD:
+                top = ops[-1]
+                if top[0] == _MUL:
+                    # The term's product ends (the first step of _reduce).
+                    ops.pop()
+                    factors = top[2]
+                    factors.append(cur)
+                    key: tuple[Any, ...] = (Mul, tuple(factors))
+                    cur = made.get(key) or new(key)
+                    top = ops[-1]
+                if _PREC[top[0]] > _PREC_ADD:
                     cur = self._reduce(ops, cur, _PREC_ADD)
-                top = ops[-1] if ops else None
-                if top is not None and top[0] == _ADD:
+                    top = ops[-1]
+                if top[0] == _ADD:
                     top[2].append(Neg(cur) if top[3] else cur)
                     top[3] = kind == "-"
                 else:
@@ -222,19 +243,42 @@ class _Parser:
                 tight = False
                 i += 1
             elif kind == ")":
-                cur = self._close(i, ops, cur)
+                top = ops[-1]
+                if top[0] == _MUL:
+                    # The product inside ends (the first step of _reduce).
+                    ops.pop()
+                    factors = top[2]
+                    factors.append(cur)
+                    key = (Mul, tuple(factors))
+                    cur = made.get(key) or new(key)
+                    top = ops[-1]
+                if top[0] == _CALL and top[6] is None and not top[7] and 1 in top[4].arities:
+                    # sin(u): one argument and no power (_close and _call).
+                    ops.pop()
+                    self.nesting -= 1
+                    key = (Func, top[4].name, (cur,), top[5])
+                    call: Func = made.get(key) or new(key)
+                    if numbers is not None:
+                        numbers.call(call, top[2], i)
+                    cur = call
+                elif top[0] == _GROUP:             # (u): the group ends (_close)
+                    ops.pop()
+                    self.nesting -= 1
+                else:
+                    cur = self._close(i, ops, cur)
                 i += 1
             elif kind == "^":
-                if (tokens[i + 1][0] == "num" and tokens[i + 2][0] in _ENDS_POWER
+                after = tokens[i + 1]
+                if (after[0] == "num" and tokens[i + 2][0] in _ENDS_POWER
                         and self.nesting < MAX_NESTING):
                     # x^2 followed by what would reduce its frame at once: the power is
                     # built now, with the same checks in the same order.
-                    exponent = tokens[i + 1][1][0]
+                    exponent = after[1][0]
                     if numbers is not None:
                         numbers.literal(exponent, i + 1)
                         numbers.power(cur, exponent, i, 1)
                     key = (Pow, cur, exponent)
-                    cur = self.made.get(key) or self._new(key)
+                    cur = made.get(key) or new(key)
                     i += 2
                 else:
                     self._push(ops, [_POW, i, cur], i)
@@ -291,7 +335,7 @@ class _Parser:
     def _reduce(self, ops: list[list[Any]], cur: Expr, prec: int) -> Expr:
         """Apply the pending operators that bind tighter than ``prec`` to ``cur``."""
         made = self.made
-        while ops:
+        while True:                                # the _BOTTOM frame stops it
             frame = ops[-1]
             kind = frame[0]
             if _PREC[kind] <= prec:
@@ -326,27 +370,25 @@ class _Parser:
 
     def _multiply(self, ops: list[list[Any]], cur: Expr, i: int) -> None:
         cur = self._reduce(ops, cur, _PREC_MUL)
-        top = ops[-1] if ops else None
-        if top is not None:
-            if top[0] == _MUL:
-                top[2].append(cur)
-                return
-            if top[0] == _DIV:                     # a*b/c*d: the quotient starts a new chain
-                ops.pop()
-                cur = self._divide(top, cur)
+        top = ops[-1]
+        if top[0] == _MUL:
+            top[2].append(cur)
+            return
+        if top[0] == _DIV:                         # a*b/c*d: the quotient starts a new chain
+            ops.pop()
+            cur = self._divide(top, cur)
         ops.append([_MUL, i, [cur]])
 
     def _slash(self, ops: list[list[Any]], cur: Expr, i: int) -> None:
         cur = self._reduce(ops, cur, _PREC_MUL)
-        top = ops[-1] if ops else None
-        if top is not None:
-            if top[0] == _MUL:
-                ops.pop()
-                top[2].append(cur)
-                cur = Mul(tuple(top[2]))
-            elif top[0] == _DIV:
-                ops.pop()
-                cur = self._divide(top, cur)
+        top = ops[-1]
+        if top[0] == _MUL:
+            ops.pop()
+            top[2].append(cur)
+            cur = Mul(tuple(top[2]))
+        elif top[0] == _DIV:
+            ops.pop()
+            cur = self._divide(top, cur)
         ops.append([_DIV, i, cur])
 
     def _divide(self, frame: list[Any], den: Expr) -> Expr:
@@ -364,7 +406,7 @@ class _Parser:
 
     def _close(self, i: int, ops: list[list[Any]], cur: Expr) -> Expr:
         cur = self._reduce(ops, cur, _PREC_GROUP)
-        if not ops:
+        if ops[-1][0] == _BOTTOM:
             raise ParseError("unmatched ')'", self.text, self._at(i),
                              hint="remove it, or add the missing '(' before it")
         frame = ops.pop()
@@ -376,7 +418,7 @@ class _Parser:
 
     def _comma(self, i: int, ops: list[list[Any]], cur: Expr) -> None:
         cur = self._reduce(ops, cur, _PREC_GROUP)
-        if ops and ops[-1][0] == _CALL:
+        if ops[-1][0] == _CALL:
             ops[-1][7].append(cur)
             return
         raise ParseError("unexpected ','", self.text, self._at(i),
@@ -384,7 +426,7 @@ class _Parser:
 
     def _finish(self, ops: list[list[Any]], cur: Expr) -> Expr:
         cur = self._reduce(ops, cur, _PREC_GROUP)
-        if ops:                                    # the innermost unclosed '('
+        if ops[-1][0] != _BOTTOM:                  # the innermost unclosed '('
             raise ParseError("'(' is never closed", self.text, self._at(ops[-1][1]),
                              expected=("')'",), hint="add the missing ')'")
         return cur
