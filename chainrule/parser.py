@@ -40,7 +40,8 @@ from typing import Any, NoReturn
 
 from chainrule._lexer import Token, fast_tokenize, tokenize
 from chainrule.errors import ParseError
-from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
+from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, building,
+                            postorder)
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
 __all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "parse"]
@@ -106,7 +107,13 @@ def parse(text: str, *, strict: bool = False) -> Expr:
     if len(text) > MAX_LENGTH:
         raise ParseError(f"expression too long ({len(text)} characters; the limit is "
                          f"{MAX_LENGTH})", text, MAX_LENGTH)
-    return _Parser(text, strict).run()
+    if len(text) < _LONG:
+        return _Parser(text, strict).run()
+    with building():  # a long text builds many nodes: no collector passes over them
+        return _Parser(text, strict).run()
+
+
+_LONG = 1000  # characters
 
 
 class _Parser:
