@@ -481,13 +481,16 @@ def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
 
 def fraction(coeff: Fraction, top: list[Expr], bottom: list[Expr]) -> Expr:
     """±(p·top…)/(q·bottom…) for coeff = ±p/q, written the way a person would: −2x/(3y)."""
-    sign = coeff < 0
-    coeff = abs(coeff)
+    # integers compare and negate far quicker than Fractions
+    p, q = (coeff, 1) if coeff.__class__ is int else (coeff.numerator, coeff.denominator)
+    sign = p < 0
+    if sign:
+        p = -p
     top, bottom = list(top), list(bottom)
-    if coeff.numerator != 1 or not top:
-        top.insert(0, Num(coeff.numerator))
-    if coeff.denominator != 1:
-        bottom.insert(0, Num(coeff.denominator))
+    if p != 1 or not top:
+        top.insert(0, Num(p))
+    if q != 1:
+        bottom.insert(0, Num(q))
     out = Mul(tuple(top))
     if bottom:
         out = Div(out, Mul(tuple(bottom)))

@@ -114,7 +114,11 @@ class _Light:
                 if node.value == 0 and inv:
                     den.append(node)  # a division by zero stays visible
                     continue
-                coeff = coeff / node.value if inv else coeff * node.value
+                value = node.value
+                if inv:
+                    coeff = coeff / value  # a Fraction: exact
+                else:  # an integer coefficient stays an int, which is quicker
+                    coeff = coeff * (value.numerator if value.denominator == 1 else value)
             elif kind is Neg:
                 coeff = -coeff
                 push((node.arg, inv, level))
