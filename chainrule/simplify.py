@@ -225,6 +225,12 @@ class _Light:
 
     def split(self, e: Expr) -> tuple[Fraction, Expr]:
         """coefficient · rest, with rest free of a numeric factor (ONE for a number)."""
+        coeff = self.coefficients.get(e)
+        if coeff is not None:  # a product written here: its factors are in order already
+            if coeff == 1:
+                return coeff, e
+            rest = e.factors[1:]
+            return coeff, rest[0] if len(rest) == 1 else self.product(1, list(rest), [])
         num: list[Expr] = []
         den: list[Expr] = []
         coeff = self.collect(e, 1, num, den)
