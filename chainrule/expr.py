@@ -205,11 +205,25 @@ class Num(Expr):
 
     @classmethod
     def _normalise(cls, value: Any) -> Any:
-        if value.__class__ is Fraction:
-            return (value,)
-        if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
-            raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
-        return (Fraction(value),)
+        kind = value.__class__
+        if kind is Fraction:
+            if value.denominator != 1:
+                return (value,)
+            whole = value.numerator
+        elif kind is int:
+            whole = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+                raise TypeError(f"Num needs an int or Fraction, not {type(value).__name__}")
+            return (Fraction(value),)
+        # An integer is looked up by its int: equal to its Fraction with the same hash,
+        # which is quick to compute where a Fraction's is not.
+        entry = _TABLE.get((cls, whole))
+        if entry is not None:
+            node = entry()
+            if node is not None:
+                return node
+        return (value if kind is Fraction else Fraction(whole),)
 
     def _args(self) -> tuple[Any, ...]:
         return (self.value,)
