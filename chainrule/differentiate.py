@@ -218,7 +218,7 @@ class Derivator:
     def _rule(self, node: Expr) -> Step:
         if not depends_on(node, self.variable):
             return _constant(node, self.variable)
-        if isinstance(node, Pow) and (node.exp is ZERO or node.base is ZERO or (
+        if isinstance(node, Pow) and (node.exp is ZERO or _zero_or_one(node) or (
                 depends_on(node.exp, self.variable) and light(node.base) is ZERO)):
             # u⁰ = 1 and 0ᵘ = 0 wherever they are defined: constants, whatever u is
             return ConstantStep(expr=node, variable=self.variable, result=ZERO, kind="zero_power")
@@ -279,6 +279,15 @@ class Derivator:
                          result=Mul((f_prime_g, inner_step.result)), layer=name,
                          inner=outer.inner, outer_at_inner=f_prime_g,
                          inner_derivative=inner_step.result, form=outer, inner_step=inner_step)
+
+
+def _zero_or_one(e: Expr) -> bool:
+    """0ᵘ, (0ᵘ)ᵛ, …: 0 or 1 wherever defined, so constant wherever a derivative exists."""
+    while isinstance(e, Pow):
+        if e.base is ZERO:
+            return True
+        e = e.base
+    return False
 
 
 class _Steps(dict):  # type: ignore[type-arg]

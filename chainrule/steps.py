@@ -63,7 +63,8 @@ class ConstantStep(Step):
         if self.kind == "symbol":
             return f"{_u(self.expr)} is held constant: a partial derivative with respect to {v}"
         if self.kind == "zero_power":
-            return "u⁰ = 1 and 0ᵘ = 0 wherever they are defined, so this is a constant"
+            return ("u⁰ = 1 and 0ᵘ = 0 wherever they are defined (and a power of 0ᵘ is 0 or "
+                    "1), so this is a constant")
         if self.kind == "free":
             return f"{_u(self.expr)} does not depend on {v}, so it is a constant"
         return "the derivative of a constant is 0"

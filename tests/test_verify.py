@@ -182,7 +182,8 @@ def test_absolute_value_of_a_real_power_verifies(text: str) -> None:
     assert "sign(" in str(d.result)
 
 
-@pytest.mark.parametrize("text", ["0**x", "0**(x**2 + 1)", "(0/x)**0"])
+@pytest.mark.parametrize("text", ["0**x", "0**(x**2 + 1)", "(0/x)**0", "(0**x)**x",
+                                  "((0**x)**x)**x"])
 def test_a_power_of_zero_is_not_a_false_alarm(text: str) -> None:
     """0**x is 0 for every x > 0, so its derivative there is 0 (not 0**x·ln 0)."""
     d = chainrule.diff(text)
