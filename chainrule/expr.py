@@ -74,27 +74,49 @@ class _Interned(type):
                 node = entry()
                 if node is not None:
                     return node
-        node = super().__call__(*args)
-        kids = node.children
-        if not kids:
-            free = frozenset((node.name,)) if cls is Symbol else _NO_SYMBOLS
-        else:
-            free = kids[0]._free
-            for kid in kids[1:]:
-                other = kid._free
-                if other is not free and not other <= free:
-                    free = free | other
-        object.__setattr__(node, "_free", free)
-        entry = _TABLE.setdefault(key, _ref(node, partial(_forget, key)))
-        found = entry()
-        if found is None:  # a dead entry whose callback has not run yet
-            _TABLE[key] = _ref(node, partial(_forget, key))
-            return node
-        return found
+        return _create(cls, key, args)
 
     def __init__(cls, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cls._normalises = "_normalise" in cls.__dict__
+
+
+def _create(cls: Any, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
+    """Make the node ``cls(*args)``, whose normal form ``key`` is not in the table, and
+    enter it; if another thread entered one meanwhile, that one is returned."""
+    node = type.__call__(cls, *args)
+    kids = node.children
+    if not kids:
+        free = frozenset((node.name,)) if cls is Symbol else _NO_SYMBOLS
+    else:
+        free = kids[0]._free
+        for kid in kids[1:]:
+            other = kid._free
+            if other is not free and not other <= free:
+                free = free | other if free else other
+    object.__setattr__(node, "_free", free)
+    entry = _TABLE.setdefault(key, _ref(node, partial(_forget, key)))
+    found = entry()
+    if found is None:  # a dead entry whose callback has not run yet
+        _TABLE[key] = _ref(node, partial(_forget, key))
+        return node
+    return found
+
+
+def from_key(key: tuple[Any, ...]) -> Any:
+    """The node ``key[0](*key[1:])`` for a ``key`` already in normal form, as a parser
+    builds it: a product of two or more factors, a power, a quotient. One dictionary
+    lookup for a node that exists; no normalising for one that does not.
+
+        >>> from_key((Mul, (Num(2), Symbol("x")))) is Mul((Num(2), Symbol("x")))
+        True
+    """
+    entry = _TABLE.get(key)
+    if entry is not None:
+        node = entry()
+        if node is not None:
+            return node
+    return _create(key[0], key, key[1:])
 
 
 _DC = dict(frozen=True, slots=True, eq=False, repr=False, **_WEAKREF)

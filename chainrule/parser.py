@@ -41,7 +41,7 @@ from typing import Any, NoReturn
 from chainrule._lexer import Token, fast_tokenize, tokenize
 from chainrule.errors import ParseError
 from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, building,
-                            postorder)
+                            from_key, postorder)
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
 __all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "parse"]
@@ -162,6 +162,7 @@ class _Parser:
         names = self.names
         made = self.made
         new = self._new
+        normal = self._normal
         ops: list[list[Any]] = [[_BOTTOM, 0]]
         cur: Expr | None = None   # the operand just read; None while one is expected
         tight = False             # whether a unary minus here binds tighter than *
@@ -236,7 +237,7 @@ class _Parser:
                     factors = top[2]
                     factors.append(cur)
                     key: tuple[Any, ...] = (Mul, tuple(factors))
-                    cur = made.get(key) or new(key)
+                    cur = made.get(key) or normal(key)
                     top = ops[-1]
                 if _PREC[top[0]] > _PREC_ADD:
                     cur = self._reduce(ops, cur, _PREC_ADD)
@@ -257,7 +258,7 @@ class _Parser:
                     factors = top[2]
                     factors.append(cur)
                     key = (Mul, tuple(factors))
-                    cur = made.get(key) or new(key)
+                    cur = made.get(key) or normal(key)
                     top = ops[-1]
                 if top[0] == _CALL and top[6] is None and not top[7] and 1 in top[4].arities:
                     # sin(u): one argument and no power (_close and _call).
@@ -285,7 +286,7 @@ class _Parser:
                         numbers.literal(exponent, i + 1)
                         numbers.power(cur, exponent, i, 1)
                     key = (Pow, cur, exponent)
-                    cur = made.get(key) or new(key)
+                    cur = made.get(key) or normal(key)
                     i += 2
                 else:
                     self._push(ops, [_POW, i, cur], i)
@@ -329,6 +330,11 @@ class _Parser:
         node = self.made[key] = key[0](*key[1:])
         return node
 
+    def _normal(self, key: tuple[Any, ...]) -> Any:
+        """:meth:`_new` for a key in normal form: a product of two or more factors, a power."""
+        node = self.made[key] = from_key(key)
+        return node
+
     def _push(self, ops: list[list[Any]], frame: list[Any], i: int) -> None:
         ops.append(frame)
         self.nesting += 1
@@ -351,7 +357,7 @@ class _Parser:
             if kind == _MUL:
                 frame[2].append(cur)
                 key: tuple[Any, ...] = (Mul, tuple(frame[2]))
-                cur = made.get(key) or self._new(key)
+                cur = made.get(key) or self._normal(key)
                 continue
             if kind == _ADD:
                 frame[2].append(Neg(cur) if frame[3] else cur)
@@ -365,7 +371,7 @@ class _Parser:
                 if self.numbers is not None:
                     self.numbers.power(frame[2], cur, frame[1], 1)
                 key = (Pow, frame[2], cur)
-                cur = made.get(key) or self._new(key)
+                cur = made.get(key) or self._normal(key)
             elif kind == _ROOT:
                 root: Func = self._node(Func, frame[2], (cur,))
                 if self.numbers is not None:
