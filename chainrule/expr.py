@@ -19,7 +19,6 @@ import gc
 import sys
 from contextlib import contextmanager
 import weakref
-from functools import partial
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Container, Iterator, TypeVar
@@ -37,10 +36,17 @@ _NO_SYMBOLS: frozenset[str] = frozenset()
 # key (class, *arguments) → weak reference to the node. A node lives as long as someone
 # holds it, and its entry goes with it. Single reads and writes of a dict are atomic.
 _TABLE: dict[tuple[Any, ...], Any] = {}
-_ref = weakref.ref
 
 
-def _forget(key: tuple[Any, ...], entry: Any) -> None:
+class _Entry(weakref.ref):
+    """The table's weak reference to a node, which knows the node's key."""
+
+    __slots__ = ("key",)
+
+
+def _forget(entry: _Entry) -> None:
+    """The callback of a node's entry when the node goes: the entry leaves the table."""
+    key = entry.key
     if _TABLE.get(key) is entry:
         del _TABLE[key]
 
@@ -95,10 +101,11 @@ def _create(cls: Any, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
             if other is not free and not other <= free:
                 free = free | other if free else other
     object.__setattr__(node, "_free", free)
-    entry = _TABLE.setdefault(key, _ref(node, partial(_forget, key)))
-    found = entry()
+    entry = _Entry(node, _forget)
+    entry.key = key
+    found = _TABLE.setdefault(key, entry)()
     if found is None:  # a dead entry whose callback has not run yet
-        _TABLE[key] = _ref(node, partial(_forget, key))
+        _TABLE[key] = entry
         return node
     return found
 
