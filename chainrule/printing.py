@@ -259,7 +259,8 @@ class _Printer:
         """
         return piece.prec == _PREC_MUL and not isinstance(node, Mul)
 
-    def joiner(self, left: _Piece, right: _Piece) -> str:
+    def joiner(self, left: _Piece, right: _Piece, leading: bool) -> str:
+        """What goes between two factors of a product; ``leading``: ``left`` is the first."""
         return self.TIMES
 
     def mul(self, node: Mul, kids: list[_Piece]) -> _Piece:
@@ -269,7 +270,7 @@ class _Printer:
         pieces = [first] + [self.operand(k, _PREC_POW) for k in kids[1:]]
         parts: list[_Rope] = [first.text]
         for left, right in zip(pieces, pieces[1:]):
-            parts += [self.joiner(left, right), right.text]
+            parts += [self.joiner(left, right, left is first), right.text]
         if first.unsigned is not None:  # "−2x": the product starts with a minus sign
             unsigned = (first.unsigned, *parts[1:])
             return _Piece(tuple(parts), _PREC_NEG, first.first, pieces[-1].last, unsigned)
@@ -350,7 +351,7 @@ class _UnicodePrinter(_Printer):
     def bare_numerator(self, node: Expr) -> bool:
         return not (_is_fraction(node) or isinstance(node, Div))  # (a/b)/c, not a/b/c
 
-    def joiner(self, left: _Piece, right: _Piece) -> str:
+    def joiner(self, left: _Piece, right: _Piece, leading: bool) -> str:
         if right.first in _UNICODE_JUXTAPOSE.get(left.last, ()):
             return ""
         return self.TIMES
@@ -434,9 +435,9 @@ class _LatexPrinter(_Printer):
     def bare_first_factor(self, node: Expr, piece: _Piece) -> bool:
         return isinstance(node, Num)  # a negative coefficient: -2x, -\frac{1}{2}x
 
-    def joiner(self, left: _Piece, right: _Piece) -> str:
-        if right.first in (_NUM, _FRAC):
-            return r" \cdot "              # 2 \cdot 3, x \cdot \frac{1}{2}
+    def joiner(self, left: _Piece, right: _Piece, leading: bool) -> str:
+        if right.first in (_NUM, _FRAC) or (left.last == _NUM and not leading):
+            return r" \cdot "              # 2 \cdot 3, x \cdot \frac{1}{2}, 2 \cdot 1 \cdot \cos(1)
         if left.last == _FUNC:
             return r"\,"                    # \sin\left(x\right)\,\cos\left(x\right)
         if left.last == _CMD and right.first == _LETTER:

@@ -98,6 +98,10 @@ CASES = [
     row("negative-coefficient-group", Mul((N(-2), sub(y, theta))), "(-2)*(y - theta)",
         "−2(y − θ)", r"-2\left(y - \theta\right)"),
     row("numbers", Mul((N(2), N(3))), "2*3", "2·3", r"2 \cdot 3"),
+    # A number after the first factor is set off on both sides: 2·1·cos(1), not 2·1cos(1).
+    row("inner-number-call", Mul((N(2), N(1), F("cos", N(1)))), "2*1*cos(1)", "2·1·cos(1)",
+        r"2 \cdot 1 \cdot \cos\left(1\right)"),
+    row("inner-number-letter", Mul((x, N(2), y)), "x*2*y", "x·2y", r"x \cdot 2 \cdot y"),
     row("number-power-of-number", Mul((N(2), Pow(N(2), x))), "2*2**x", "2·2^x",
         r"2 \cdot 2^{x}"),
     row("greek-letter", Mul((theta, x)), "theta*x", "θ·x", r"\theta x"),

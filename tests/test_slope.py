@@ -193,3 +193,11 @@ def test_without_an_exact_form_the_numbers_say_they_are_approximate() -> None:
     out = d.to_text(slope=s)
     assert "dy/dx = 2x = 2·5 ≈ 10" in out and "tangent line  y ≈ 25 + 10(x − 5)" in out
     assert r"y \approx 25 + 10\left(x - 5\right)" in d.to_latex(slope=s)
+
+
+def test_markdown_lists_the_point_s_lines_side_by_side() -> None:
+    # The lines under "At x = 1" are one list: none is nested under the value of y.
+    out = chainrule.diff("sin(x^2)").to_markdown(slope=chainrule.diff("sin(x^2)").at(x=1))
+    section = out.split("**At $x = 1$**")[1].strip().splitlines()
+    assert len(section) == 5 and all(line.startswith("- ") for line in section)
+    assert "$\\frac{dy}{dx} = 2x\\cos\\left(x^{2}\\right) = 2 \\cdot 1 \\cdot \\cos" in section[1]

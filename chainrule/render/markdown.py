@@ -132,7 +132,8 @@ def _content(line: Line) -> str:
 def render_markdown(d: Derivation, detail: str | None = None, slope: Slope | None = None) -> str:
     doc: Document = document(d, detail, slope=slope)
     out: list[str] = []
-    level = -1
+    level = -1   # the list's depth at the last item; -1 outside a list
+    base = 0     # the document level of the list's first item, which is the list's top
     for line in doc.lines:
         if line.kind == "blank":
             if out and out[-1] != "":
@@ -141,7 +142,9 @@ def render_markdown(d: Derivation, detail: str | None = None, slope: Slope | Non
             continue
         text = _content(line)
         if line.kind == "step":
-            level = min(line.level, level + 1)
+            if level < 0:
+                base = line.level
+            level = max(0, min(line.level - base, level + 1))
             mark = f"**({line.number})** " if doc.numbered and line.number is not None else ""
             if level == 0 and out and out[-1] != "" and not out[-1].lstrip().startswith("- "):
                 out.append("")
