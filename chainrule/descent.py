@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from chainrule.errors import UsageError
+from chainrule.errors import UndefinedError, UsageError
 
 __all__ = ["descend", "Descent", "GROWING"]
 
@@ -81,6 +81,17 @@ def _finite(v: Any) -> bool:
     return isinstance(v, float | int) and math.isfinite(v)
 
 
+def _why_undefined(result: Any, values: Mapping[str, float]) -> str:
+    """Which part of J or of its gradient has no value at ``values``, in words."""
+    from chainrule.evaluate import evaluate
+    for part in (result.expr, *(result.raw_partials[p] for p in result.wrt)):
+        try:
+            evaluate(part, values)
+        except UndefinedError as err:
+            return str(err)
+    return "J or its gradient is not a finite number"
+
+
 def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1,
             steps: int = 100, verify: str = "final",
             progress: Callable[[int, float], None] | None = None) -> Descent:
@@ -117,22 +128,20 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
     for k in range(steps + 1):
         try:
             J, gradient = f(**values)
+            numbers = [J, *(gradient[p] for p in result.wrt)]
+            finite = all(_finite(v) for v in numbers)
+            overflow = any(isinstance(v, float) and math.isinf(v) for v in numbers)
         except OverflowError:
-            run.diverged, run.reason = True, f"the numbers overflowed at step {k}"
-            break
-        except (ValueError, ZeroDivisionError) as err:
+            finite, overflow = False, True
+        except (ValueError, ZeroDivisionError):
+            finite, overflow = False, False
+        if not finite:
+            why = _why_undefined(result, values)
             if k == 0:
-                from chainrule.errors import UndefinedError
-                raise UndefinedError(f"J or its gradient is undefined at the start: {err}") \
-                    from None
+                raise UndefinedError(f"J or its gradient has no value at the start: {why}")
             run.diverged = True
-            run.reason = f"step {k} left the domain where J is defined ({err})"
-            break
-        if not _finite(J) or not all(_finite(gradient[p]) for p in result.wrt):
-            if k == 0:
-                from chainrule.errors import UndefinedError
-                raise UndefinedError("J or its gradient is not a finite number at the start")
-            run.diverged, run.reason = True, f"J is no longer a finite number at step {k}"
+            run.reason = (f"the numbers overflowed at step {k}: {why}" if overflow else
+                          f"step {k} left the domain where J is defined: {why}")
             break
         norm = math.sqrt(math.fsum(gradient[p] ** 2 for p in result.wrt))
         run.history.append({"iteration": k, "J": float(J),
@@ -165,7 +174,6 @@ def plot_descent(run: Descent, path: str) -> None:
     import matplotlib.pyplot as plt
 
     from chainrule.evaluate import evaluate
-    from chainrule.errors import UndefinedError
     one = len(run.wrt) == 1
     fig, axes = plt.subplots(1, 2 if one else 1, figsize=(11 if one else 6.5, 4.2))
     ax = axes[0] if one else axes

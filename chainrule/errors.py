@@ -79,7 +79,14 @@ class DifferentiationError(ChainruleError):
 
 
 class UndefinedError(ChainruleError, ValueError):
-    """A value that does not exist, such as a derivative at a point where it is undefined."""
+    """A value that does not exist, such as a derivative at a point where it is undefined.
+
+    ``overflow``: the value exists but is too large for a floating-point number.
+    """
+
+    def __init__(self, message: str, *, overflow: bool = False) -> None:
+        self.overflow = overflow
+        super().__init__(message)
 
 
 class VerificationError(ChainruleError):

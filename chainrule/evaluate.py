@@ -17,7 +17,7 @@ from chainrule.errors import UndefinedError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 
-__all__ = ["evaluate", "AbstractImpl"]
+__all__ = ["evaluate", "number_text", "AbstractImpl"]
 
 # An abstract function f is evaluated through a concrete stand-in: order ↦ callable.
 AbstractImpl = Mapping[str, Callable[[int, float], float]]
@@ -71,19 +71,70 @@ _EVAL: dict[type, Callable[..., float]] = {
 def evaluate(expr: Expr, point: Mapping[str, float], *, strict: bool = False,
              abstract: AbstractImpl | None = None) -> float:
     """The real value of ``expr`` at ``point``. ``strict`` also enforces each function's domain
-    (the open set where its derivative exists), as verification needs."""
+    (the open set where its derivative exists), as verification needs.
+
+    Where there is none, :class:`UndefinedError` says which part fails, and where:
+
+        >>> from chainrule.parser import parse
+        >>> evaluate(parse("1 + log(x - 2)"), {"x": 1})
+        Traceback (most recent call last):
+        ...
+        chainrule.errors.UndefinedError: ln(x − 2) has no real value where x − 2 = −1 (ln: ...)
+    """
     ctx = _Context(point, strict, abstract)
     memo: dict[Expr, float] = {}
+    node: Expr = expr
     try:
         for node in postorder(expr):
             value = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
-            if isinstance(value, complex) or math.isnan(value) or math.isinf(value):
-                raise ValueError("not a finite real number")
+            if isinstance(value, complex) or math.isnan(value):
+                raise ValueError("not a real number")
+            if math.isinf(value):
+                raise OverflowError("too large")
             memo[node] = value
     except UndefinedError:
         raise
     except KeyError as err:
         raise UndefinedError(f"no value given for {err.args[0]}") from None
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
-        raise UndefinedError(f"undefined at {dict(point)}: {err}") from None
+        overflow = isinstance(err, OverflowError)
+        raise UndefinedError(_why(node, memo, overflow), overflow=overflow) from None
     return memo[expr]
+
+
+def number_text(v: float) -> str:
+    """A value in a message: four significant digits, a real minus sign, ±∞."""
+    if math.isinf(v):
+        return "+∞" if v > 0 else "−∞"
+    return f"{v:.4g}".replace("-", "−")
+
+
+_SHORT = 60  # characters of an expression quoted in a message
+
+
+def _quote(node: Expr) -> str:
+    text = node.pretty()
+    return text if len(text) <= _SHORT else text[:_SHORT - 1] + "…"
+
+
+def _why(node: Expr, memo: dict[Expr, float], overflow: bool) -> str:
+    """Why ``node``, whose children have the values in ``memo``, has none itself."""
+    def where(arg: Expr) -> str:
+        value = number_text(memo[arg])
+        if isinstance(arg, Symbol):
+            return f" at {arg.name} = {value}"
+        return f" where {_quote(arg)} = {value}"
+
+    if isinstance(node, Div):
+        return f"{_quote(node)} divides by zero{where(node.den)}"
+    if isinstance(node, Func):
+        entry = FUNCTIONS[node.name]
+        if overflow:
+            return f"{_quote(node)} is too large for a floating-point number{where(node.args[0])}"
+        note = f" ({entry.display}: {entry.domain_note})" if entry.domain_note else ""
+        return f"{_quote(node)} has no real value{where(node.args[0])}{note}"
+    if overflow:
+        return f"{_quote(node)} is too large for a floating-point number"
+    if isinstance(node, Pow):
+        return f"{_quote(node)} has no real value{where(node.base)}"
+    return f"{_quote(node)} has no real value here"

@@ -189,10 +189,18 @@ class GradResult:
                              "not in the expression")
         for p in self.wrt:
             values.setdefault(p, 0.0)
+        # J and the gradient first: where one has no value, the error names the part of
+        # the user's expression that fails, not a node of the graph (v1).
+        try:
+            value = evaluate(self.expr, values)
+        except UndefinedError as err:
+            raise UndefinedError(f"J has no value at this point: {err}") from None
+        try:
+            gradient = dict(zip(self.wrt, _evaluate_all(
+                [self.raw_partials[p] for p in self.wrt], values)))
+        except UndefinedError as err:
+            raise UndefinedError(f"the gradient has no value at this point: {err}") from None
         tables = values_at(self.graph(), values)
-        value = evaluate(self.expr, values)
-        gradient = dict(zip(self.wrt, _evaluate_all([self.raw_partials[p] for p in self.wrt],
-                                                    values)))
         # Each estimate costs four evaluations of J: with many parameters, a spread sample.
         step = max(1, -(-len(self.wrt) // _FD_MAX))
         checked = self.wrt[::step]

@@ -276,7 +276,9 @@ def _culprit(expr: Expr, floats: dict[str, float], strict: bool, fallback: str,
     for node in postorder(expr):
         try:
             evaluate(node, floats, strict=strict)
-        except UndefinedError:
+        except UndefinedError as err:
+            if err.overflow:
+                what = "is too large for a floating-point number"
             return _describe(node, floats, strict, var, what, exact_at)
     return fallback
 

@@ -257,8 +257,11 @@ def _refuse_if_nowhere_defined(expr: Expr) -> None:
     from chainrule.sympy_bridge import run_with_budget, to_sympy
     done, value = run_with_budget(lambda: to_sympy(expr), 2.0)
     if done and not isinstance(value, BaseException) and value.has(sp.zoo, sp.nan):
+        # SymPy's zoo (complex infinity) and nan, in words
+        form = ("an infinite value, as 1/0 and ln(0) are" if value.has(sp.zoo)
+                else "an indeterminate form, as 0/0 is")
         raise UndefinedError(f"{expr.pretty()} is undefined for every value of its variables "
-                             f"(it reduces to {value}), so it has no derivative")
+                             f"(it reduces to {form}), so it has no derivative")
 
 
 def _fmt_point(point: dict[str, float]) -> str:

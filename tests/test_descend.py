@@ -61,11 +61,26 @@ def test_a_learning_rate_too_large_is_reported_as_divergence() -> None:
 def test_overflow_is_reported_as_divergence() -> None:
     run = chainrule.descend("w**4", "w", "w=2", lr=1, steps=100)
     assert run.diverged and "overflow" in run.reason
+    assert "w⁴ is too large for a floating-point number" in run.reason
 
 
 def test_leaving_the_domain_is_reported() -> None:
     run = chainrule.descend("w - log(w)", "w", "w=3", lr=5, steps=50)
     assert run.diverged and "domain" in run.reason
+    # the part that fails, in the user's notation, not Python's "math domain error"
+    assert "ln(w) has no real value at w = −" in run.reason and "math" not in run.reason
+
+
+@pytest.mark.parametrize("expr, at, message", [
+    ("log(w)", "w=-1", "ln(w) has no real value at w = −1"),
+    ("exp(w)", "w=1000", "eʷ is too large for a floating-point number at w = 1000"),
+    ("w**2", "w=1e200", "w² is too large for a floating-point number"),
+    ("1/(w - 1)", "w=1", "1/(w − 1) divides by zero where w − 1 = 0"),
+])
+def test_no_value_at_the_start_says_which_part_fails(expr: str, at: str, message: str) -> None:
+    with pytest.raises(UndefinedError, match="no value at the start") as err:
+        chainrule.descend(expr, "w", at)
+    assert message in str(err.value)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -84,6 +99,12 @@ def test_undefined_at_the_start() -> None:
     with pytest.raises(UndefinedError):
         chainrule.descend("log(w)", "w", "w=-1")
 
+
+@pytest.mark.parametrize("expr, at", [("exp(w)", "w=1000"), ("w^2", "w=1e200")])
+def test_cli_overflow_at_the_start_is_an_error_not_a_traceback(expr: str, at: str) -> None:
+    code, out, err = run_cli("descend", expr, "--wrt", "w", "--at", at)
+    assert code == 2 and "too large for a floating-point number" in err
+    assert "Traceback" not in out + err
 
 def run_cli(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args), env={"NO_COLOR": "1"})

@@ -426,6 +426,12 @@ def test_json_output() -> None:
     (["grad", "x*y", "--wrt", "sin"], "function"),
     (["grad"], "missing the expression"),
     (["grad", "x*y", "--numpy"], "--format python"),
+    # a point where J or the gradient has no value: the failing part, in the user's terms
+    (["grad", "log(x*y)", "--at", "x=-1,y=1"],
+     "J has no value at this point: ln(x·y) has no real value where x·y = −1"),
+    (["grad", "sqrt(x)", "--at", "x=0"],
+     "the gradient has no value at this point: 1/(2√x) divides by zero"),
+    (["grad", "exp(x^2)", "--at", "x=100"], "e^(x²) is too large for a floating-point number"),
 ])
 def test_bad_input_exits_2_with_a_message(args, message) -> None:
     code, out, err = run(*args)

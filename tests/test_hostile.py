@@ -633,3 +633,11 @@ def test_fuzz_checking_every_step_gives_sympy_a_short_budget_per_step(
                            simplify="none", verify="steps")
     assert d.verification.status in ("symbolic", "numeric")
     assert budgets and all(b == api.STEP_BUDGET <= 1.0 for b in budgets)
+
+
+@pytest.mark.parametrize("text, form", [("1/(x - x)", "an infinite value"),
+                                        ("0/(x - x)", "an indeterminate form")])
+def test_nowhere_defined_is_said_in_words_not_sympy_s(text: str, form: str) -> None:
+    with pytest.raises(chainrule.UndefinedError) as err:
+        chainrule.diff(text)
+    assert form in str(err.value) and "zoo" not in str(err.value) and "nan" not in str(err.value)
