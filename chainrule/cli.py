@@ -388,7 +388,8 @@ def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: st
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            _fail('error: --plot needs matplotlib: pip install "chainrule[plot]"', EXIT_INPUT)
+            # a missing optional extra: the same status as for chainrule plot
+            _fail('error: --plot needs matplotlib: pip install "chainrule[plot]"', EXIT_INTERNAL)
     try:
         with _progress(steps) as progress:
             run = descend(text, wrt, point or {}, lr=lr, steps=steps, verify=verify,

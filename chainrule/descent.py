@@ -166,10 +166,12 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
 
 def plot_descent(run: Descent, path: str) -> None:
     """J against the iteration; for one parameter also the path down the curve J(θ)."""
+    from chainrule.plot import MissingDependency
     try:
         import matplotlib
     except ImportError:
-        raise UsageError('--plot needs matplotlib: pip install "chainrule[plot]"') from None
+        raise MissingDependency('--plot needs matplotlib: pip install "chainrule[plot]"') \
+            from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

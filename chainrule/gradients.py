@@ -215,7 +215,9 @@ class GradResult:
         return backprop_program(self, numpy=numpy, name=name)
 
     def compile(self, *, numpy: bool = False) -> Any:
-        """The generated program, compiled: ``f(**values) -> (J, {name: ∂J/∂name})``."""
+        """J and its gradient as a numeric function, ``f(**values) -> (J, {name: ∂J/∂name})``:
+        one pass over the shared graph per call (see :func:`chainrule.codegen.compile_program`).
+        """
         from chainrule.codegen import compile_program
         return compile_program(self, numpy=numpy)
 

@@ -94,3 +94,13 @@ def test_missing_matplotlib_is_a_clear_message(monkeypatch: pytest.MonkeyPatch,
     assert result.exit_code == 1
     assert INSTALL_HINT in result.output and "Traceback" not in result.output
     assert not (tmp_path / "p.png").exists()
+
+
+def test_descend_plot_without_matplotlib_raises_the_same_error(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    from chainrule.descent import plot_descent
+    run = chainrule.descend("(w - 3)**2", "w", "w=0", steps=3)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(MissingDependency, match="chainrule\\[plot\\]"):
+        plot_descent(run, str(tmp_path / "cost.png"))
+    assert not (tmp_path / "cost.png").exists()
