@@ -143,7 +143,7 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
             run.reason = (f"the numbers overflowed at step {k}: {why}" if overflow else
                           f"step {k} left the domain where J is defined: {why}")
             break
-        norm = math.sqrt(math.fsum(gradient[p] ** 2 for p in result.wrt))
+        norm = math.hypot(*(gradient[p] for p in result.wrt))  # no overflow on the way
         run.history.append({"iteration": k, "J": float(J),
                             "parameters": {p: float(values[p]) for p in result.wrt},
                             "gradient_norm": norm})
@@ -166,7 +166,7 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
 
 def plot_descent(run: Descent, path: str) -> None:
     """J against the iteration; for one parameter also the path down the curve J(θ)."""
-    from chainrule.plot import MissingDependency
+    from chainrule.plot import MissingDependency, save_figure
     try:
         import matplotlib
     except ImportError:
@@ -213,5 +213,4 @@ def plot_descent(run: Descent, path: str) -> None:
         ax2.legend()
         ax2.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, 110)

@@ -181,6 +181,13 @@ def plot(d: Derivation, at: Any = None, path: str | Path = "plot.png", *,
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=9)
     fig.tight_layout()
+    out = save_figure(fig, path, dpi)
+    return PlotInfo(out, (lo, hi), tuple(labels), tangent_text, point, slope)
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int) -> Path:
+    """Write ``fig`` as a PNG and close it; a path that cannot be written is a UsageError."""
+    import matplotlib.pyplot as plt
     out = Path(path)
     try:
         fig.savefig(out, dpi=dpi)
@@ -188,4 +195,4 @@ def plot(d: Derivation, at: Any = None, path: str | Path = "plot.png", *,
         raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
     finally:
         plt.close(fig)
-    return PlotInfo(out, (lo, hi), tuple(labels), tangent_text, point, slope)
+    return out

@@ -152,3 +152,17 @@ def test_missing_matplotlib_is_a_clear_message(monkeypatch) -> None:
                            "x.png")
     # a missing optional extra, as for chainrule plot: status 1 (docs/errors.md)
     assert code == 1 and 'pip install "chainrule[plot]"' in err
+
+
+def test_cli_plot_to_a_path_that_cannot_be_written_is_a_usage_error(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "missing-dir" / "cost.png"
+    code, _, err = run_cli("descend", "(w - 3)**2", "--wrt", "w", "--at", "w=0", "--plot",
+                           str(target))
+    assert code == 2 and f"cannot write {target}" in err and "Traceback" not in err
+
+
+def test_a_gradient_whose_square_overflows_is_still_a_step() -> None:
+    # ∂J/∂w = −e⁷⁰⁰ ≈ −1e304 is a float; its square is not, and |∇J| must not need it
+    run = chainrule.descend("exp(-w)", "w", "w=-700", lr=1, steps=3)
+    assert run.history[0]["gradient_norm"] > 1e303 and len(run.history) == 4
