@@ -31,7 +31,6 @@ __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
 
 Detail = Literal["brief", "normal", "full"]
 T = TypeVar("T")
-SCHEMA = "1.0"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 

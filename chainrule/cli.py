@@ -127,42 +127,24 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
     try:
         derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
                           detail=detail)
-        if fmt == "json":  # text formats name huge subexpressions (a let-form) instead
-            _refuse_if_too_large(derivation)
+        if fmt == "json":
+            _refuse_if_too_deep(derivation)
         slope = derivation.at(at) if at is not None else None
         _print(derivation, fmt, width, slope)
     except ChainruleError as err:
         _report(err)
     except RecursionError:
         _fail("error: the expression is too deep to print in this format; "
-              "try --format plain", EXIT_INTERNAL)
+              "try --format plain", EXIT_INPUT)
 
 
-# The most symbols the JSON steps may hold: every step writes its expression and result in
-# full, so a 1000-deep chain of sin would print some 100 MB. (Text formats write huge
-# expressions in let-form, with named subexpressions, and stay linear in size.)
-MAX_PRINTED = 2_000_000
-
-
-def _refuse_if_too_large(derivation: Any) -> None:
-    from chainrule.expr import postorder
-    from chainrule.steps import walk
-    sizes: dict[Any, int] = {}
-
-    def size(root: Any) -> int:  # symbols the expression prints as: a tree, not a DAG
-        for node in postorder(root, sizes):
-            if node not in sizes:
-                sizes[node] = min(1 + sum(sizes[c] for c in node.children), MAX_PRINTED + 1)
-        return sizes[root]
-
-    total = 0
-    for stage in derivation.stages:
-        for step in walk(stage.steps):
-            total += size(step.expr) + size(step.result)
-            if total > MAX_PRINTED:
-                _fail(f"error: the derivation is too large to print: its steps hold more than "
-                      f"{MAX_PRINTED:,} symbols\nhint: differentiate a smaller expression, or "
-                      "work with the result in Python (chainrule.diff)", EXIT_INPUT)
+def _refuse_if_too_deep(derivation: Any) -> None:
+    from chainrule.render.json import MAX_JSON_DEPTH, step_depth
+    depth = max(step_depth(stage.steps) for stage in derivation.stages)
+    if depth > MAX_JSON_DEPTH:
+        _fail(f"error: the step tree is too deep for JSON: {depth} levels, and a JSON "
+              f"document may nest at most {MAX_JSON_DEPTH}\nhint: use --format plain, or "
+              "work with the result in Python (chainrule.diff)", EXIT_INPUT)
 
 
 def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
@@ -180,7 +162,12 @@ def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
 
 def _print(derivation: Any, fmt: str | None, width: int | None, slope: Any = None) -> None:
     if fmt == "json":
-        click.echo(derivation.to_json(slope=slope))
+        import json
+        doc = derivation.to_dict(slope=slope)
+        # A document in let-form is a large one: indenting its deep step tree would make
+        # it grow with the square of the depth, so it is written compact.
+        click.echo(json.dumps(doc, indent=None if doc["definitions"] else 2,
+                              ensure_ascii=False))
     elif fmt == "latex":
         click.echo(derivation.to_latex(slope=slope))
     elif fmt == "markdown":

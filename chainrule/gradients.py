@@ -25,7 +25,6 @@ from chainrule.verify import Verification, skipped, verify_derivative
 
 __all__ = ["grad", "GradResult", "PointReport", "parse_point", "resolve_wrt", "natural_key"]
 
-SCHEMA = "1.0"
 _FD_MAX = 24   # partials checked by finite differences at a point (evenly spread)
 _RANK = {"skipped": 0, "numeric": 1, "symbolic": 2}
 

@@ -165,3 +165,74 @@ def test_cli_json_is_utf8_on_a_pipe_without_a_locale() -> None:
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     doc = json.loads(proc.stdout.decode("utf-8"))
     assert doc["result"] == "sigmoid(x)*(1 - sigmoid(x))"
+
+
+# ── let-form: a document whose expressions would be huge names their shared parts ──
+
+def _chain(depth: int, inner: str = "x") -> str:
+    return "sin(" * depth + inner + ")" * depth
+
+
+def _expand(doc: dict[str, Any]) -> dict[Any, Any]:
+    """The definitions of a let-form document, each parsed and with the names above put back."""
+    from chainrule.expr import Symbol, substitute
+    values: dict[Any, Any] = {}
+    for entry in doc["definitions"]:
+        values[Symbol(entry["name"])] = substitute(chainrule.parse(entry["expr"]), values)
+    return values
+
+
+@pytest.mark.parametrize("text", HEADLINES)
+def test_a_small_document_has_no_definitions(text: str,
+                                             source: dict[str, dict[str, Any]]) -> None:
+    assert source[text]["definitions"] == []
+
+
+def test_a_deep_chain_is_written_in_let_form_that_expands_to_the_derivation() -> None:
+    from chainrule.expr import substitute
+    d = chainrule.diff(_chain(300), verify="off")
+    doc = json.loads(json.dumps(d.to_dict()))
+    assert doc["schema"] == "1.2" and len(doc["definitions"]) > 50
+    values = _expand(doc)
+
+    def full(text: str) -> Any:
+        return substitute(chainrule.parse(text), values)
+
+    assert full(doc["result"]) is d.result and full(doc["expr"]) is d.expr
+    steps = list(nodes(doc["steps"]))
+    assert len(steps) >= 300
+    by_expr = {full(s["expr"]): s for s in steps}
+    for step in chainrule.steps.walk(d.steps):  # every step's result, names put back
+        assert full(by_expr[step.expr]["result"]) is step.result
+    # linear in the depth: the tree form of these steps would be megabytes
+    assert len(json.dumps(doc)) < 300_000
+    assert max(len(s["expr"]) + len(s["result"]) for s in steps) < 2_000
+
+
+def test_let_form_names_avoid_the_user_s_symbols() -> None:
+    d = chainrule.diff(_chain(300, "S1 * x"), "x", verify="off")
+    doc = d.to_dict()
+    names = [entry["name"] for entry in doc["definitions"]]
+    assert names and "S1" not in names and not any(n.startswith("S") for n in names)
+    assert substitute_all(doc, doc["result"]) is d.result
+
+
+def substitute_all(doc: dict[str, Any], text: str) -> Any:
+    from chainrule.expr import substitute
+    return substitute(chainrule.parse(text), _expand(doc))
+
+
+def test_cli_deep_chain_json_is_compact_and_parses() -> None:
+    out = subprocess.run([sys.executable, "-m", "chainrule", "diff", _chain(300), "--format",
+                          "json", "--verify", "off"], capture_output=True, text=True,
+                         encoding="utf-8", check=True).stdout
+    doc = json.loads(out)
+    assert doc["definitions"] and "\n" not in out.strip() and len(out) < 300_000
+
+
+def test_cli_refuses_a_step_tree_too_deep_for_json() -> None:
+    result = subprocess.run([sys.executable, "-m", "chainrule", "diff", _chain(1000),
+                             "--format", "json", "--verify", "off"], capture_output=True,
+                            text=True, encoding="utf-8")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "too deep for JSON" in result.stderr and "Traceback" not in result.stderr

@@ -1,20 +1,29 @@
 """JSON: the stable, versioned document for tools (``--format json``, ``to_dict()``).
 
-Schema ``1.1``: ``schema``, ``input``, ``variable``, ``order``, ``simplify``, ``detail``,
+Schema ``1.2``: ``schema``, ``input``, ``variable``, ``order``, ``simplify``, ``detail``,
 ``result`` (Python syntax), ``result_pretty``, ``result_latex``, ``raw_result``,
 ``verification`` (``status``, ``method``, ``points``, ``reference``, ``seconds``),
 ``recognised`` (forms such as σ(x)·(1 − σ(x)), each proven), ``steps``: nested nodes with
 ``rule``, ``expr``, ``variable``, ``result``, ``explanation``, ``substeps`` and the rule's
-own fields (a ``chain`` node has ``outer``, ``inner``, ``layer``, …), and — only when a
-point is given — ``at``: the value, slope, tangent line or the reason there is none.
+own fields (a ``chain`` node has ``outer``, ``inner``, ``layer``, …), ``definitions`` and —
+only when a point is given — ``at``: the value, slope, tangent line or the reason there is
+none.
 
-1.1 added ``detail``, ``recognised`` and ``at``; every 1.0 key is unchanged.
+``definitions`` is empty unless the expressions written out in full would hold more than
+:data:`JSON_LET_FROM` symbols (a deep chain's steps grow with the square of its depth).
+Then the document is in let-form: ``definitions`` lists ``{"name", "expr"}`` in order, each
+using only the names above it, and any expression in the document may use the names.
+
+1.1 added ``detail``, ``recognised`` and ``at``; 1.2 added ``definitions``. Every earlier
+key is unchanged.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from chainrule.expr import Expr, free_symbols
+from chainrule.letform import LET_NAME, LetNames, printed_size
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
@@ -25,38 +34,47 @@ if TYPE_CHECKING:
     from chainrule.recognise import Recognition
     from chainrule.slope import Slope
 
-__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "FIELDS"]
+__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "FIELDS", "JSON_LET_FROM",
+           "MAX_JSON_DEPTH", "step_depth"]
 
-SCHEMA = "1.1"
+SCHEMA = "1.2"
+JSON_LET_FROM = 50_000   # symbols in all the document's expressions written out in full
+
+# Levels of the step tree a document may nest: two levels of JSON each (a step and its list
+# of substeps), and JSON readers such as Python's stop at about 1000.
+MAX_JSON_DEPTH = 400
+
+Write = Callable[[Expr], str]  # an expression as the document writes it
 
 # The rule-specific fields of each step class (the common ones are added for all).
-FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
-    ConstantStep: lambda s: {"kind": s.kind},
-    VariableStep: lambda s: {},
-    ConstantMultipleStep: lambda s: {"constant": str(s.constant), "operand": str(s.operand),
-                                     "divides": s.divides},
-    SumStep: lambda s: {},
-    ProductStep: lambda s: {"factors": [str(f) for f in s.factors]},
-    QuotientStep: lambda s: {"numerator": str(s.numerator), "denominator": str(s.denominator)},
-    PowerStep: lambda s: {"base": str(s.base), "exponent": str(s.exponent)},
-    ExponentialStep: lambda s: {"base": str(s.base)},
-    ReciprocalStep: lambda s: {"numerator": str(s.numerator)},
-    FunctionStep: lambda s: {"function": s.function},
-    ChainStep: lambda s: {"layer": s.layer, "outer": str(s.outer), "inner": str(s.inner),
-                          "outer_derivative": str(s.outer_derivative),
-                          "outer_at_inner": str(s.outer_at_inner),
-                          "inner_derivative": str(s.inner_derivative)},
-    MultiChainStep: lambda s: {"function": s.function,
-                               "arguments": [str(a) for a in s.arguments],
-                               "partials": [str(p) for p in s.partials]},
-    LogDiffStep: lambda s: {"base": str(s.base), "exponent": str(s.exponent),
-                            "log_form": str(s.log_form)},
-    RewriteStep: lambda s: {"rewritten": str(s.rewritten), "reason": s.reason},
+FIELDS: dict[type, Callable[[Any, Write], dict[str, Any]]] = {
+    ConstantStep: lambda s, w: {"kind": s.kind},
+    VariableStep: lambda s, w: {},
+    ConstantMultipleStep: lambda s, w: {"constant": w(s.constant), "operand": w(s.operand),
+                                        "divides": s.divides},
+    SumStep: lambda s, w: {},
+    ProductStep: lambda s, w: {"factors": [w(f) for f in s.factors]},
+    QuotientStep: lambda s, w: {"numerator": w(s.numerator), "denominator": w(s.denominator)},
+    PowerStep: lambda s, w: {"base": w(s.base), "exponent": w(s.exponent)},
+    ExponentialStep: lambda s, w: {"base": w(s.base)},
+    ReciprocalStep: lambda s, w: {"numerator": w(s.numerator)},
+    FunctionStep: lambda s, w: {"function": s.function},
+    ChainStep: lambda s, w: {"layer": s.layer, "outer": w(s.outer), "inner": w(s.inner),
+                             "outer_derivative": w(s.outer_derivative),
+                             "outer_at_inner": w(s.outer_at_inner),
+                             "inner_derivative": w(s.inner_derivative)},
+    MultiChainStep: lambda s, w: {"function": s.function,
+                                  "arguments": [w(a) for a in s.arguments],
+                                  "partials": [w(p) for p in s.partials]},
+    LogDiffStep: lambda s, w: {"base": w(s.base), "exponent": w(s.exponent),
+                               "log_form": w(s.log_form)},
+    RewriteStep: lambda s, w: {"rewritten": w(s.rewritten), "reason": s.reason},
 }
 
 
-def step_to_dict(root: Step) -> dict[str, Any]:
-    """The nested step document, built without recursion (step trees can be very deep)."""
+def step_to_dict(root: Step, w: Write = str) -> dict[str, Any]:
+    """The nested step document, built without recursion (step trees can be very deep);
+    ``w`` writes each expression."""
     built: dict[int, dict[str, Any]] = {}
     order: list[Step] = []
     stack = [root]
@@ -67,42 +85,89 @@ def step_to_dict(root: Step) -> dict[str, Any]:
     for step in reversed(order):
         if id(step) in built:
             continue
-        node = {"rule": step.rule, "expr": str(step.expr), "variable": step.variable,
-                "result": str(step.result), "explanation": step.explanation}
-        node.update(FIELDS[type(step)](step))
+        node = {"rule": step.rule, "expr": w(step.expr), "variable": step.variable,
+                "result": w(step.result), "explanation": step.explanation}
+        node.update(FIELDS[type(step)](step, w))
         node["substeps"] = [built[id(s)] for s in step.substeps]
         built[id(step)] = node
     return built[id(root)]
 
 
-def recognition_to_dict(r: Recognition) -> dict[str, Any]:
+def step_depth(root: Step) -> int:
+    """Levels of the step tree below and including ``root``, without recursion."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        step, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((s, level + 1) for s in step.substeps)
+    return deepest
+
+
+def recognition_to_dict(r: Recognition, w: Write = str) -> dict[str, Any]:
     value, written = r.definition
-    return {"expr": str(r.expr), "name": r.form_name, "function": str(r.value),
-            "form": str(r.form), "form_pretty": r.form.pretty(), "form_latex": r.form.latex(),
+    return {"expr": w(r.expr), "name": r.form_name, "function": str(r.value),
+            "form": w(r.form), "form_pretty": r.form.pretty(), "form_latex": r.form.latex(),
             "definition": f"{value} = {written}", "rule": r.rule[0], "note": r.note}
 
 
 def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, Any]:
+    shorten = _writer(d)
+    w: Write = lambda e: str(shorten(e))  # noqa: E731
+    result = shorten(d.result)
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "input": d.input,
-        "expr": str(d.expr),
+        "expr": w(d.expr),
         "variable": d.variable,
         "order": d.order,
         "simplify": d.simplify,
         "detail": d.detail,
-        "result": str(d.result),
-        "result_pretty": d.result.pretty(),
-        "result_latex": d.result.latex(),
-        "raw_result": str(d.raw_result),
+        "result": str(result),
+        "result_pretty": result.pretty(),
+        "result_latex": result.latex(),
+        "raw_result": w(d.raw_result),
         "verification": d.verification.to_dict(),
-        "recognised": [recognition_to_dict(r) for r in d.recognised],
-        "steps": step_to_dict(d.steps),
+        "recognised": [recognition_to_dict(r, w) for r in d.recognised],
+        "steps": step_to_dict(d.steps, w),
     }
     if d.order > 1:
-        doc["stages"] = [{"order": s.order, "expr": str(s.expr), "result": str(s.result),
+        doc["stages"] = [{"order": s.order, "expr": w(s.expr), "result": w(s.result),
                           "verification": s.verification.to_dict(),
-                          "steps": step_to_dict(s.steps)} for s in d.stages]
+                          "steps": step_to_dict(s.steps, w)} for s in d.stages]
     if slope is not None:
         doc["at"] = slope.to_dict()
+    doc["definitions"] = [{"name": name.name, "expr": str(value)}
+                          for name, value in getattr(shorten, "definitions", ())]
     return doc
+
+
+_JSON_SWITCH = 3 * LET_NAME  # in let-form, the longest expression written in full
+
+
+class _Names(LetNames):
+    """Let-form names for one document; called on an expression, it writes it shortened."""
+
+    def __call__(self, e: Expr) -> Expr:
+        return self.shorten(e)
+
+
+def _writer(d: Derivation) -> Callable[[Expr], Expr]:
+    """Each expression as it is, or — when all of them written out in full would be too
+    long — with names for their large shared parts (the document's ``definitions``)."""
+    from chainrule.steps import walk
+    sizes: dict[Expr, int] = {}
+    total = printed_size(d.expr, sizes, JSON_LET_FROM) + printed_size(d.result, sizes,
+                                                                      JSON_LET_FROM)
+    for stage in d.stages:
+        for step in walk(stage.steps):
+            total += (printed_size(step.expr, sizes, JSON_LET_FROM)
+                      + printed_size(step.result, sizes, JSON_LET_FROM))
+            if total > JSON_LET_FROM:
+                reserved = set(free_symbols(d.expr)) | {d.variable}
+                reserved |= {s.layer for st in d.stages for s in walk(st.steps)
+                             if isinstance(s, ChainStep)}
+                # every expression longer than a few names is shortened: a step tree
+                # has one entry per level, and each stays short
+                return _Names(reserved, switch=_JSON_SWITCH)
+    return lambda e: e
