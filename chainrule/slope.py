@@ -92,6 +92,7 @@ class Slope:
     tangent: Expr | None = None           # f(a) + f′(a)(x − a), as written
     tangent_tidy: Expr | None = None      # the same, multiplied out
     others: dict[str, Expr] = field(default_factory=dict)  # symbols held fixed
+    too_large: bool = False               # f or f′ exists but overflows a float (e^(e^100))
 
     @property
     def at(self) -> Expr:
@@ -322,23 +323,25 @@ def slope_at(d: Derivation, point: Mapping[str, Any] | str | Any) -> Slope:
     at = values[var].pretty()  # the point as written (π/2), in the reasons
     try:
         fa = _value(d.expr, values, floats)
-    except UndefinedError:
+    except UndefinedError as err:
         # floats may not fail where the exact value does not exist (tan at π/2 rounds to a
         # huge number): then the function whose domain excludes the point is the culprit
         reason = _culprit(d.expr, floats, False, "", var, exact_at=at) or _culprit(
             d.expr, floats, True, f"{d.expr.pretty()} has no real value here", var,
             what="has no real value", exact_at=at)
-        return Slope(d.expr, var, values, None, None, reason=reason, others=others)
+        return Slope(d.expr, var, values, None, None, reason=reason, others=others,
+                     too_large=err.overflow)
     try:
         evaluate(d.expr, floats, strict=True)
         dfa = _value(d.stages[0].result, values, floats)
-    except UndefinedError:
+    except UndefinedError as err:
         reason = _culprit(d.expr, floats, True, "", var, exact_at=at)
         if not reason:
             reason = _culprit(d.stages[0].result, floats, False,
                               "the derivative has no real value here", var, exact_at=at)
         sides = _one_sided(d.stages[0].result, floats, var)
-        return Slope(d.expr, var, values, fa, None, reason=reason, sides=sides, others=others)
+        return Slope(d.expr, var, values, fa, None, reason=reason, sides=sides, others=others,
+                     too_large=err.overflow)
     higher: list[Value | None] = []
     for stage in d.stages[1:]:
         try:

@@ -201,3 +201,13 @@ def test_markdown_lists_the_point_s_lines_side_by_side() -> None:
     section = out.split("**At $x = 1$**")[1].strip().splitlines()
     assert len(section) == 5 and all(line.startswith("- ") for line in section)
     assert "$\\frac{dy}{dx} = 2x\\cos\\left(x^{2}\\right) = 2 \\cdot 1 \\cdot \\cos" in section[1]
+
+
+def test_a_value_too_large_for_a_float_is_not_called_undefined() -> None:
+    d = chainrule.diff("exp(exp(x))")
+    s = d.at(x=100)  # e^(e^100) is a real number, far beyond a float
+    assert s.value is None and s.too_large
+    assert "is too large for a floating-point number" in s.reason
+    out = d.to_text(slope=s)
+    assert "y is too large to compute here" in out and "has no value" not in out
+    assert not chainrule.diff("log(x)").at(x=-1).too_large

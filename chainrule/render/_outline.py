@@ -1069,7 +1069,8 @@ def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
     where = mjoin([n.name(k) + " = " + n.mx(v) for k, v in s.point.items()], ", ")
     lines.append(Line(0, [Seg("At ", "title"), Seg.math(where, "title")], "heading"))
     if s.value is None:
-        lines.append(Line(1, [Seg.math(y), Seg(" has no value here: "),
+        lines.append(Line(1, [Seg.math(y), Seg(" is too large to compute here: " if s.too_large
+                                               else " has no value here: "),
                               Seg(s.reason or "", "warn", brk=True)], "step"))
         return lines
     at: dict[Expr, Expr] = {Symbol(k): v for k, v in s.point.items()}
@@ -1078,7 +1079,8 @@ def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
     if s.slope is None:
         same = (s.sides is not None and not any(map(math.isinf, s.sides))
                 and math.isclose(*s.sides, rel_tol=1e-4, abs_tol=1e-6))
-        lines.append(Line(1, [Seg.math(dy), Seg(" cannot be evaluated here: " if same else
+        lines.append(Line(1, [Seg.math(dy), Seg(" cannot be evaluated here: "
+                                                if same or s.too_large else
                                                 " does not exist here: "),
                               Seg(s.reason or "", "warn", brk=True)], "step"))
         if s.sides is not None:
