@@ -34,10 +34,8 @@ Examples:
 DIFF_HELP = """Differentiate EXPR and explain every step.
 
 EXPR uses Python syntax (x**2, sin(x)) or everyday notation (x^2, 2x, 2 sin(x),
-sin^2(x), ln(x), log(x, 2), √x, x²). Constants: pi and e. Functions: sin, cos, tan,
-sec, csc, cot, their inverses (asin, ...) and hyperbolic forms (sinh, asinh, ...),
-exp, log/ln, sqrt, cbrt, abs, atan2, sigmoid, softplus, relu, and the abstract
-functions f, g, h.
+sin^2(x), ln(x), log(x, 2), √x, x²). Constants: pi and e. Functions: {functions}; the
+abstract functions {abstract}. Also accepted: {aliases}.
 
 \b
 Examples:
@@ -52,6 +50,24 @@ Examples:
   chainrule diff -- "-x**2"            (an expression that starts with -)
   chainrule diff --expr "-x**2"
 """
+
+
+def _function_list() -> dict[str, str]:
+    """The function names for DIFF_HELP, from the function table (so the help cannot lag)."""
+    from chainrule.functions import FUNCTIONS
+    entries = FUNCTIONS.values()
+    aliases = [a for e in entries for a in e.aliases]
+    inverse = [a for a in aliases if a.startswith("ar")]  # arcsin, arsinh, …: summed up
+    examples = inverse[:1] + [a for a in inverse if a.endswith("h")][:1]
+    others = [a for a in aliases if a not in inverse]
+    if inverse:
+        others.append(f"and the arc…/ar… names of the inverses ({', '.join(examples)}, …)")
+    return {"functions": ", ".join(e.name for e in entries if not e.abstract),
+            "abstract": ", ".join(e.name for e in entries if e.abstract),
+            "aliases": ", ".join(others)}
+
+
+DIFF_HELP = DIFF_HELP.format(**_function_list())
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -38,13 +38,15 @@ from typing import Mapping
 from chainrule.backprop import reverse_sweep
 from chainrule.evaluate import evaluate
 from chainrule.expr import Const, Expr, Func, Num, Symbol, free_symbols, postorder, substitute
+from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
 
 __all__ = ["ACTIVATIONS", "GraphNode", "Edge", "Chain", "Graph", "build_graph", "PointValues",
            "values_at", "MAX_PATHS"]
 
-# Functions read as activations in a network (a for their output, z for their input).
-ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu", "softplus"})
+# Functions read as activations in a network (a for their output, z for their input): the
+# entries of the function table marked ``activation``.
+ACTIVATIONS = frozenset(name for name, entry in FUNCTIONS.items() if entry.activation)
 MAX_PATHS = 6     # a parameter reached along more paths has its chain written as a recurrence
 
 _FAMILIES = {     # the letters tried, in order, for each kind of intermediate

@@ -42,6 +42,7 @@ class FunctionEntry:
     arities: tuple[int, ...] = (1,)
     aliases: tuple[str, ...] = ()
     abstract: bool = False
+    activation: bool = False         # read as a network's activation (a = σ(z)) in graphs
 
     @property
     def arity_text(self) -> str:
@@ -162,7 +163,7 @@ _entry("cosh", lambda u: F("sinh", u), "the derivative of cosh u is sinh u",
        latex=r"\cosh", sympy=lambda sp, u: sp.cosh(u), numeric=math.cosh)
 _entry("tanh", lambda u: Add((ONE, Neg(sq(F("tanh", u))))),
        "the derivative of tanh u is 1 − tanh² u",
-       latex=r"\tanh", sympy=lambda sp, u: sp.tanh(u), numeric=math.tanh)
+       latex=r"\tanh", sympy=lambda sp, u: sp.tanh(u), numeric=math.tanh, activation=True)
 _entry("coth", lambda u: Add((ONE, Neg(sq(F("coth", u))))),
        "the derivative of coth u is 1 − coth² u",
        latex=r"\coth", sympy=lambda sp, u: sp.coth(u), numeric=_recip(math.tanh),
@@ -248,16 +249,16 @@ _entry("atan2", (lambda y, x: Div(x, Add((sq(x), sq(y)))),
 _entry("sigmoid", lambda u: Mul((F("sigmoid", u), Add((ONE, Neg(F("sigmoid", u)))))),
        "the derivative of σ(u) is σ(u)·(1 − σ(u)), reusing the forward value",
        latex=r"\sigma", sympy=lambda sp, u: 1 / (1 + sp.exp(-u)), numeric=_sigmoid,
-       pretty="σ", aliases=("logistic",))
+       pretty="σ", aliases=("logistic",), activation=True)
 _entry("softplus", lambda u: F("sigmoid", u), "the derivative of softplus u = ln(1 + eᵘ) is σ(u)",
        latex=r"\operatorname{softplus}", sympy=lambda sp, u: sp.log(1 + sp.exp(u)),
-       numeric=_softplus)
+       numeric=_softplus, activation=True)
 _entry("relu", lambda u: F("heaviside", u),
        "the derivative of relu u = max(0, u) is the step function: 1 for u > 0, 0 for u < 0, "
        "undefined at u = 0",
        latex=r"\operatorname{ReLU}", sympy=lambda sp, u: sp.Max(0, u),
        numeric=lambda v: max(v, 0.0), domain=_away_from_zero,
-       domain_note="not differentiable at u = 0", aliases=("ReLU",))
+       domain_note="not differentiable at u = 0", aliases=("ReLU",), activation=True)
 
 # ── abstract functions: the chain rule itself ────────────────────────────────
 for _name in ("f", "g", "h"):

@@ -229,3 +229,25 @@ def test_second_derivative_of_abstract_function() -> None:
     d = chainrule.diff("f(x)", order=2)
     assert str(d.result) == "f''(x)"
     assert d.result is Func("f", (x,), 2)
+
+
+# ── what the table drives beyond differentiation ──────────────────────────────
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_diff_help_names_every_function(name: str) -> None:
+    import re
+
+    from click.testing import CliRunner
+
+    from chainrule.cli import main
+    text = CliRunner().invoke(main, ["diff", "--help"], terminal_width=80).output
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    assert name in words
+    entry = FUNCTIONS[name]
+    assert all(a in words for a in entry.aliases if not a.startswith("ar"))
+
+
+def test_activations_are_the_entries_marked_so() -> None:
+    from chainrule.compgraph import ACTIVATIONS
+    assert ACTIVATIONS == {"sigmoid", "tanh", "relu", "softplus"}
+    assert ACTIVATIONS == {n for n, e in FUNCTIONS.items() if e.activation}
