@@ -235,8 +235,14 @@ def _assert_matches_sympy(J: Expr, wrt: list[str], points: int = 4) -> int:
                 evaluate(J, point, strict=True)
                 ours = evaluate(sweep.partials[p], point)
                 theirs = float(oracle(*[point[n] for n in names]))
+                # A point where moving the inputs by 1e-12 moves the value by 1e-6 (sin of
+                # a huge power) amplifies rounding beyond the tolerance: two correct float
+                # evaluations in a different order disagree there. Such points are skipped.
+                nudged = float(oracle(*[point[n] * (1 + 1e-12) for n in names]))
             except (ValueError, ZeroDivisionError, OverflowError, TypeError,
                     chainrule.UndefinedError):
+                continue
+            if abs(nudged - theirs) > 1e-6 * max(1.0, abs(theirs)):
                 continue
             assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12), (p, point)
             checked += 1
