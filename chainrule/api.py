@@ -133,8 +133,9 @@ class Derivation:
         return derivation_to_dict(self, slope=slope)
 
     def to_json(self, indent: int | None = 2, slope: Slope | None = None) -> str:
-        import json
-        return json.dumps(self.to_dict(slope=slope), indent=indent, ensure_ascii=False)
+        """The JSON document as text; a document in let-form (a large one) is compact."""
+        from chainrule.render.json import derivation_to_json
+        return derivation_to_json(self, indent=indent, slope=slope)
 
     def to_text(self, width: int = 80, detail: str | None = None,
                 slope: Slope | None = None) -> str:

@@ -143,8 +143,6 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
     try:
         derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
                           detail=detail)
-        if fmt == "json":
-            _refuse_if_too_deep(derivation)
         slope = derivation.at(at) if at is not None else None
         _print(derivation, fmt, width, slope)
     except ChainruleError as err:
@@ -152,15 +150,6 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
     except RecursionError:
         _fail("error: the expression is too deep to print in this format; "
               "try --format plain", EXIT_INPUT)
-
-
-def _refuse_if_too_deep(derivation: Any) -> None:
-    from chainrule.render.json import MAX_JSON_DEPTH, step_depth
-    depth = max(step_depth(stage.steps) for stage in derivation.stages)
-    if depth > MAX_JSON_DEPTH:
-        _fail(f"error: the step tree is too deep for JSON: {depth} levels, and a JSON "
-              f"document may nest at most {MAX_JSON_DEPTH}\nhint: use --format plain, or "
-              "work with the result in Python (chainrule.diff)", EXIT_INPUT)
 
 
 def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
@@ -178,12 +167,7 @@ def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
 
 def _print(derivation: Any, fmt: str | None, width: int | None, slope: Any = None) -> None:
     if fmt == "json":
-        import json
-        doc = derivation.to_dict(slope=slope)
-        # A document in let-form is a large one: indenting its deep step tree would make
-        # it grow with the square of the depth, so it is written compact.
-        click.echo(json.dumps(doc, indent=None if doc["definitions"] else 2,
-                              ensure_ascii=False))
+        click.echo(derivation.to_json(slope=slope))
     elif fmt == "latex":
         click.echo(derivation.to_latex(slope=slope))
     elif fmt == "markdown":

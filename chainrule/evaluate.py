@@ -17,7 +17,7 @@ from chainrule.errors import UndefinedError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 
-__all__ = ["evaluate", "number_text", "AbstractImpl"]
+__all__ = ["evaluate", "number_text", "why_undefined", "AbstractImpl"]
 
 # An abstract function f is evaluated through a concrete stand-in: order ↦ callable.
 AbstractImpl = Mapping[str, Callable[[int, float], float]]
@@ -98,7 +98,8 @@ def evaluate(expr: Expr, point: Mapping[str, float], *, strict: bool = False,
         raise UndefinedError(f"no value given for {err.args[0]}") from None
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
         overflow = isinstance(err, OverflowError)
-        raise UndefinedError(_why(node, memo, overflow), overflow=overflow) from None
+        raise UndefinedError(why_undefined(node, memo.get, overflow=overflow),
+                             overflow=overflow) from None
     return memo[expr]
 
 
@@ -110,6 +111,7 @@ def number_text(v: float) -> str:
 
 
 _SHORT = 60  # characters of an expression quoted in a message
+_TOO_LARGE = "is too large for a floating-point number"
 
 
 def _quote(node: Expr) -> str:
@@ -117,24 +119,33 @@ def _quote(node: Expr) -> str:
     return text if len(text) <= _SHORT else text[:_SHORT - 1] + "…"
 
 
-def _why(node: Expr, memo: dict[Expr, float], overflow: bool) -> str:
-    """Why ``node``, whose children have the values in ``memo``, has none itself."""
-    def where(arg: Expr) -> str:
-        value = number_text(memo[arg])
-        if isinstance(arg, Symbol):
-            return f" at {arg.name} = {value}"
-        return f" where {_quote(arg)} = {value}"
+def why_undefined(node: Expr, value_of: Callable[[Expr], float | None], *,
+                  what: str = "has no real value", overflow: bool = False,
+                  exact: Mapping[str, str] | None = None) -> str:
+    """Why ``node`` has no value, in words: the part that fails and where.
 
+    ``value_of(arg)`` is the value of an argument of ``node`` (None where it has none
+    either); ``what`` says what is wrong with a function there ("is not differentiable"),
+    ``overflow`` that the value exists but overflows a float, and ``exact`` how to write a
+    symbol's value (π/2 rather than 1.571).
+    """
+    def where(arg: Expr) -> str:
+        value = value_of(arg)
+        if value is None:
+            return " here"
+        text = number_text(value)
+        if isinstance(arg, Symbol):
+            return f" at {arg.name} = {(exact or {}).get(arg.name) or text}"
+        return f" where {_quote(arg)} = {text}"
+
+    if overflow:
+        return f"{_quote(node)} {_TOO_LARGE}{where(node.args[0]) if isinstance(node, Func) else ''}"
     if isinstance(node, Div):
         return f"{_quote(node)} divides by zero{where(node.den)}"
     if isinstance(node, Func):
         entry = FUNCTIONS[node.name]
-        if overflow:
-            return f"{_quote(node)} is too large for a floating-point number{where(node.args[0])}"
         note = f" ({entry.display}: {entry.domain_note})" if entry.domain_note else ""
-        return f"{_quote(node)} has no real value{where(node.args[0])}{note}"
-    if overflow:
-        return f"{_quote(node)} is too large for a floating-point number"
+        return f"{_quote(node)} {what}{where(node.args[0])}{note}"
     if isinstance(node, Pow):
         return f"{_quote(node)} has no real value{where(node.base)}"
-    return f"{_quote(node)} has no real value here"
+    return f"{_quote(node)} {what} here"

@@ -20,13 +20,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 from chainrule.errors import UndefinedError, UsageError
-from chainrule.evaluate import evaluate
-from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
-                            node_count, postorder)
-from chainrule.functions import FUNCTIONS
+from chainrule.evaluate import evaluate, number_text, why_undefined
+from chainrule.expr import Add, Expr, Mul, Neg, Num, Symbol, free_symbols, node_count, postorder
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
@@ -70,11 +69,7 @@ class Value:
         return {"value": self.number, "exact": None if self.exact is None else str(self.exact)}
 
 
-def _fmt(v: float) -> str:
-    if math.isinf(v):
-        return "+∞" if v > 0 else "−∞"
-    text = f"{v:.4g}"
-    return text.replace("-", "−")
+_fmt = number_text
 
 
 @dataclass(frozen=True)
@@ -244,29 +239,11 @@ def _value(expr: Expr, point: dict[str, Expr], floats: dict[str, float], *,
         raise UndefinedError(f"{expr.pretty()} has no real value here") from None
 
 
-def _describe(node: Expr, floats: dict[str, float], strict: bool, var: str,
-              what: str | None = None, exact_at: str | None = None) -> str:
-    """Why ``node`` has no value (or no derivative) at the point, in words."""
-    what = what or ("is not differentiable" if strict else "has no real value")
-
-    def where(arg: Expr) -> str:
-        try:
-            value = _fmt(evaluate(arg, floats))
-        except UndefinedError:
-            return "here"
-        if arg == Symbol(var):
-            return f"at {var} = {exact_at or value}"
-        return f"where {arg.pretty()} = {value}"
-
-    if isinstance(node, Func):
-        entry = FUNCTIONS[node.name]
-        note = f" ({entry.display}: {entry.domain_note})" if entry.domain_note else ""
-        return f"{node.pretty()} {what} {where(node.args[0])}{note}"
-    if isinstance(node, Div):
-        return f"{node.pretty()} divides by zero {where(node.den)}"
-    if isinstance(node, Pow):
-        return f"{node.pretty()} has no real value {where(node.base)}"
-    return f"{node.pretty()} {what} here"
+def _value_or_none(arg: Expr, floats: dict[str, float]) -> float | None:
+    try:
+        return evaluate(arg, floats)
+    except UndefinedError:
+        return None
 
 
 def _culprit(expr: Expr, floats: dict[str, float], strict: bool, fallback: str,
@@ -278,9 +255,10 @@ def _culprit(expr: Expr, floats: dict[str, float], strict: bool, fallback: str,
         try:
             evaluate(node, floats, strict=strict)
         except UndefinedError as err:
-            if err.overflow:
-                what = "is too large for a floating-point number"
-            return _describe(node, floats, strict, var, what, exact_at)
+            return why_undefined(
+                node, partial(_value_or_none, floats=floats), overflow=err.overflow,
+                what=what or ("is not differentiable" if strict else "has no real value"),
+                exact={var: exact_at} if exact_at else None)
     return fallback
 
 

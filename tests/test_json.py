@@ -230,6 +230,13 @@ def test_cli_deep_chain_json_is_compact_and_parses() -> None:
     assert doc["definitions"] and "\n" not in out.strip() and len(out) < 300_000
 
 
+def test_to_dict_refuses_a_step_tree_too_deep_for_json_readers() -> None:
+    d = chainrule.diff(_chain(450), verify="off")
+    with pytest.raises(chainrule.UsageError, match="too deep for JSON: 45[0-9] levels"):
+        d.to_json()
+    assert len(chainrule.diff(_chain(390), verify="off").to_dict()["definitions"]) > 50
+
+
 def test_cli_refuses_a_step_tree_too_deep_for_json() -> None:
     result = subprocess.run([sys.executable, "-m", "chainrule", "diff", _chain(1000),
                              "--format", "json", "--verify", "off"], capture_output=True,

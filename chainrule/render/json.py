@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from chainrule.errors import UsageError
 from chainrule.expr import Expr, free_symbols
 from chainrule.letform import LET_NAME, LetNames, printed_size
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
     from chainrule.recognise import Recognition
     from chainrule.slope import Slope
 
-__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "FIELDS", "JSON_LET_FROM",
-           "MAX_JSON_DEPTH", "step_depth"]
+__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "derivation_to_json", "FIELDS",
+           "JSON_LET_FROM", "MAX_JSON_DEPTH", "step_depth"]
 
 SCHEMA = "1.2"
 JSON_LET_FROM = 50_000   # symbols in all the document's expressions written out in full
@@ -111,9 +112,28 @@ def recognition_to_dict(r: Recognition, w: Write = str) -> dict[str, Any]:
             "definition": f"{value} = {written}", "rule": r.rule[0], "note": r.note}
 
 
+def derivation_to_json(d: Derivation, *, indent: int | None = 2,
+                       slope: Slope | None = None) -> str:
+    """The document as text. A document in let-form is a large one: indenting its deep step
+    tree would make it grow with the square of the depth, so it is written compact."""
+    import json
+    doc = derivation_to_dict(d, slope=slope)
+    return json.dumps(doc, indent=None if doc["definitions"] else indent, ensure_ascii=False)
+
+
 def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, Any]:
-    shorten = _writer(d)
-    w: Write = lambda e: str(shorten(e))  # noqa: E731
+    """The document; :class:`UsageError` for a step tree deeper than JSON readers accept."""
+    depth = max(step_depth(stage.steps) for stage in d.stages)
+    if depth > MAX_JSON_DEPTH:
+        raise UsageError(f"the step tree is too deep for JSON: {depth} levels, and a JSON "
+                         f"document may nest at most {MAX_JSON_DEPTH} (the text formats and "
+                         "the Python objects have no such limit)")
+    names = _names(d)
+    shorten = names.shorten
+
+    def w(e: Expr) -> str:
+        return str(shorten(e))
+
     result = shorten(d.result)
     doc: dict[str, Any] = {
         "schema": SCHEMA,
@@ -138,36 +158,26 @@ def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, A
     if slope is not None:
         doc["at"] = slope.to_dict()
     doc["definitions"] = [{"name": name.name, "expr": str(value)}
-                          for name, value in getattr(shorten, "definitions", ())]
+                          for name, value in names.definitions]
     return doc
 
 
 _JSON_SWITCH = 3 * LET_NAME  # in let-form, the longest expression written in full
 
 
-class _Names(LetNames):
-    """Let-form names for one document; called on an expression, it writes it shortened."""
-
-    def __call__(self, e: Expr) -> Expr:
-        return self.shorten(e)
-
-
-def _writer(d: Derivation) -> Callable[[Expr], Expr]:
-    """Each expression as it is, or — when all of them written out in full would be too
-    long — with names for their large shared parts (the document's ``definitions``)."""
+def _names(d: Derivation) -> LetNames:
+    """Names for the large shared parts of the document's expressions, given only when all
+    of them written out in full would be too long: every expression longer than a few
+    names is then shortened, as a step tree has an entry per level and each stays short."""
     from chainrule.steps import walk
     sizes: dict[Expr, int] = {}
-    total = printed_size(d.expr, sizes, JSON_LET_FROM) + printed_size(d.result, sizes,
-                                                                      JSON_LET_FROM)
-    for stage in d.stages:
-        for step in walk(stage.steps):
-            total += (printed_size(step.expr, sizes, JSON_LET_FROM)
-                      + printed_size(step.result, sizes, JSON_LET_FROM))
-            if total > JSON_LET_FROM:
-                reserved = set(free_symbols(d.expr)) | {d.variable}
-                reserved |= {s.layer for st in d.stages for s in walk(st.steps)
-                             if isinstance(s, ChainStep)}
-                # every expression longer than a few names is shortened: a step tree
-                # has one entry per level, and each stays short
-                return _Names(reserved, switch=_JSON_SWITCH)
-    return lambda e: e
+    total = 0
+    for root in (d.expr, d.result, *(e for stage in d.stages for s in walk(stage.steps)
+                                       for e in (s.expr, s.result))):
+        total += printed_size(root, sizes, JSON_LET_FROM)
+        if total > JSON_LET_FROM:
+            reserved = set(free_symbols(d.expr)) | {d.variable}
+            reserved |= {s.layer for stage in d.stages for s in walk(stage.steps)
+                         if isinstance(s, ChainStep)}
+            return LetNames(reserved, switch=_JSON_SWITCH)
+    return LetNames(switch=JSON_LET_FROM)  # no expression is that long: none is shortened
