@@ -54,7 +54,6 @@ __all__ = ["check", "CheckResult", "Mistake", "Equivalence", "Disagreement", "Co
            "display", "rule_form"]
 
 Confidence = Literal["high", "medium", "low"]
-SCHEMA = "1.0"
 
 _SAMPLES = 10            # points a candidate must match (fewer only when fewer exist)
 _MIN_EQUAL = 6           # agreeing points needed to accept an answer numerically

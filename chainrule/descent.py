@@ -59,7 +59,7 @@ class Descent:
                 f"(--lr {self.lr / 10:g})")
 
     def to_dict(self) -> dict[str, Any]:
-        from chainrule.render.grad import SCHEMA
+        from chainrule.render.json import SCHEMA
         return {
             "schema": SCHEMA, "kind": "descent",
             "input": self.text if self.text is not None else str(self.expr),

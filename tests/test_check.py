@@ -419,7 +419,7 @@ def test_combined_output_numbers_the_mistakes() -> None:
 
 def test_json_document() -> None:
     doc = chainrule.check("sin(x**2)", "cos(x**2)").to_dict()
-    assert doc["schema"] == "1.0" and doc["command"] == "check"
+    assert doc["schema"] == "1.3" and doc["kind"] == "check"
     assert doc["correct"] is False and doc["confidence"] == "high"
     (m,) = doc["mistakes"]
     assert m["kind"] == "missing_inner_derivative" and m["layer"] == "sin(x**2)"

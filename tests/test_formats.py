@@ -276,7 +276,7 @@ def test_markdown_and_latex_follow_the_detail_option() -> None:
 def test_json_schema_1_1_adds_detail_recognised_and_the_point() -> None:
     d = chainrule.diff("1/(1+exp(-x))", detail="brief")
     doc = json.loads(d.to_json(slope=d.at(x=0)))
-    assert doc["schema"] == "1.2" and doc["detail"] == "brief"  # 1.2 added definitions
+    assert doc["schema"] == "1.3" and doc["detail"] == "brief"  # 1.2 added definitions
     (form,) = doc["recognised"]
     assert form["name"] == "logistic sigmoid"
     assert chainrule.parse(form["form"]) == chainrule.parse("sigmoid(x)*(1 - sigmoid(x))")

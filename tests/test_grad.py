@@ -354,7 +354,7 @@ def test_abstract_functions_and_several_paths() -> None:
 
 def test_to_dict_is_the_documented_json(textbook) -> None:
     doc = json.loads(json.dumps(textbook.to_dict(point=POINT)))
-    assert doc["schema"] == "1.0" and doc["input"] == TEXTBOOK and doc["wrt"] == ["w1", "w2"]
+    assert doc["schema"] == "1.3" and doc["input"] == TEXTBOOK and doc["wrt"] == ["w1", "w2"]
     assert set(doc["partials"]) == {"w1", "w2"}
     for p, text in doc["partials"].items():
         assert parse(text) is textbook.partials[p]          # Python syntax that parses back

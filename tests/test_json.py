@@ -192,7 +192,7 @@ def test_a_deep_chain_is_written_in_let_form_that_expands_to_the_derivation() ->
     from chainrule.expr import substitute
     d = chainrule.diff(_chain(300), verify="off")
     doc = json.loads(json.dumps(d.to_dict()))
-    assert doc["schema"] == "1.2" and len(doc["definitions"]) > 50
+    assert doc["schema"] == "1.3" and len(doc["definitions"]) > 50
     values = _expand(doc)
 
     def full(text: str) -> Any:

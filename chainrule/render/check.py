@@ -258,10 +258,11 @@ def render_check_rich(r: CheckResult, console: Any, width: int | None = None) ->
 # ── JSON ─────────────────────────────────────────────────────────────────────
 def check_to_dict(r: CheckResult) -> dict[str, Any]:
     """The check document: schema, correct, mistakes, … and the full correct derivation."""
-    from chainrule.checking import SCHEMA
+    from chainrule.render.json import SCHEMA
     return {
         "schema": SCHEMA,
-        "command": "check",
+        "kind": "check",
+        "command": "check",   # the marker before schema 1.3, kept for older readers
         "input": r.input,
         "expr": str(r.expr),
         "answer_input": r.answer_input,

@@ -20,10 +20,8 @@ if TYPE_CHECKING:
     from chainrule.compgraph import Graph
     from chainrule.gradients import GradResult, PointReport
 
-__all__ = ["wrap_math", "grad_lines", "render_grad_plain", "render_grad_rich", "grad_to_dict", "number",
-           "SCHEMA"]
+__all__ = ["wrap_math", "grad_lines", "render_grad_plain", "render_grad_rich", "grad_to_dict", "number"]
 
-SCHEMA = "1.0"
 Segment = tuple[str, str]
 Lines = list[tuple[int, list[Segment]]]
 _HELD_LIST_MAX = 6
@@ -479,6 +477,7 @@ def render_grad_rich(result: GradResult, console: Any, *, graph: bool = False,
 def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = None,
                  graph: bool = True) -> dict[str, Any]:
     """The JSON document: schema, input, wrt, partials (Python syntax), verification, …"""
+    from chainrule.render.json import SCHEMA
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "kind": "gradient",

@@ -1,6 +1,6 @@
 """JSON: the stable, versioned document for tools (``--format json``, ``to_dict()``).
 
-Schema ``1.2``: ``schema``, ``input``, ``variable``, ``order``, ``simplify``, ``detail``,
+Schema ``1.3``: ``schema``, ``kind`` (``"derivation"``), ``input``, ``variable``, ``order``, ``simplify``, ``detail``,
 ``result`` (Python syntax), ``result_pretty``, ``result_latex``, ``raw_result``,
 ``verification`` (``status``, ``method``, ``points``, ``reference``, ``seconds``),
 ``recognised`` (forms such as σ(x)·(1 − σ(x)), each proven), ``steps``: nested nodes with
@@ -14,8 +14,9 @@ none.
 Then the document is in let-form: ``definitions`` lists ``{"name", "expr"}`` in order, each
 using only the names above it, and any expression in the document may use the names.
 
-1.1 added ``detail``, ``recognised`` and ``at``; 1.2 added ``definitions``. Every earlier
-key is unchanged.
+1.1 added ``detail``, ``recognised`` and ``at``; 1.2 added ``definitions``; 1.3 added
+``kind`` and made ``schema`` one version for every kind of document (derivation, gradient,
+check, descent, error). Every earlier key is unchanged.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "derivation_to_json", "FIELDS",
            "JSON_LET_FROM", "MAX_JSON_DEPTH", "step_depth"]
 
-SCHEMA = "1.2"
+SCHEMA = "1.3"   # one version for the whole family of documents (every kind)
 JSON_LET_FROM = 50_000   # symbols in all the document's expressions written out in full
 
 # Levels of the step tree a document may nest: two levels of JSON each (a step and its list
@@ -137,6 +138,7 @@ def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, A
     result = shorten(d.result)
     doc: dict[str, Any] = {
         "schema": SCHEMA,
+        "kind": "derivation",
         "input": d.input,
         "expr": w(d.expr),
         "variable": d.variable,
