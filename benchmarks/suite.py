@@ -57,12 +57,25 @@ import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 from sympy.parsing.sympy_parser import parse_expr  # noqa: E402
 
-import bench_grad  # noqa: E402
 import chainrule  # noqa: E402
 from chainrule.evaluate import evaluate  # noqa: E402
-from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,  # noqa: E402
-                            node_count, postorder)
+from chainrule.expr import (  # noqa: E402
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    node_count,
+    postorder,
+)
 from chainrule.verify import verify_derivative  # noqa: E402
+
+import bench_grad  # noqa: E402
 
 COMMAND = "python benchmarks/suite.py"
 PAGE = ROOT / "docs" / "performance.md"
@@ -202,7 +215,7 @@ def time_it(work: Callable[[], Any], repeats: int, before: Callable[[], None] = 
             result = None
             fresh_sympy()
             return Timing(failure=f"> {cap:g} s", at_least=cap, runs=len(times) + 1)
-        except Exception as err:  # noqa: BLE001 — reported in the table, never hidden
+        except Exception as err:  # reported in the table, never hidden
             result = None
             return Timing(failure=type(err).__name__, runs=len(times) + 1,
                           error=f"{type(err).__name__}: {err}"[:300])

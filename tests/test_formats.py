@@ -26,10 +26,25 @@ from chainrule.render._outline import OUTLINERS
 from chainrule.render.json import FIELDS
 from chainrule.render.latex import LATEX_RULES
 from chainrule.render.markdown import MARKDOWN_RULES
-from chainrule.steps import (STEP_CLASSES, ChainStep, ConstantMultipleStep, ConstantStep,
-                             ExponentialStep, FunctionStep, LogDiffStep, MultiChainStep,
-                             PowerStep, ProductStep, QuotientStep, ReciprocalStep, RewriteStep,
-                             Step, SumStep, VariableStep, walk)
+from chainrule.steps import (
+    STEP_CLASSES,
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    MultiChainStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    RewriteStep,
+    Step,
+    SumStep,
+    VariableStep,
+    walk,
+)
 
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden" / "formats"
 REGEN = os.environ.get("CHAINRULE_REGEN_GOLDEN") == "1"

@@ -19,18 +19,23 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import chainrule
-from chainrule.errors import (ChainruleError, ParseError, UndefinedError, UsageError,
-                              VerificationError)
+from chainrule.errors import (
+    ChainruleError,
+    ParseError,
+    UndefinedError,
+    UsageError,
+    VerificationError,
+)
 from chainrule.evaluate import evaluate
 from chainrule.expr import Func, Symbol
 from chainrule.functions import FUNCTIONS

@@ -12,7 +12,8 @@ import pathlib
 import re
 import subprocess
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
