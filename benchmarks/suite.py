@@ -53,6 +53,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(HERE))
 
+import bench_grad  # noqa: E402
 import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 from sympy.parsing.sympy_parser import parse_expr  # noqa: E402
@@ -74,8 +75,6 @@ from chainrule.expr import (  # noqa: E402
     postorder,
 )
 from chainrule.verify import verify_derivative  # noqa: E402
-
-import bench_grad  # noqa: E402
 
 COMMAND = "python benchmarks/suite.py"
 PAGE = ROOT / "docs" / "performance.md"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pytest
 from click.testing import CliRunner
@@ -20,7 +21,7 @@ def test_descent_on_a_convex_bowl_reaches_its_minimum() -> None:
     assert not run.diverged
     assert run.final == pytest.approx({"w": 3.0, "b": -1.0}, abs=1e-9)
     costs = run.costs
-    assert all(later < earlier for earlier, later in zip(costs, costs[1:]) if earlier > 1e-20)
+    assert all(later < earlier for earlier, later in pairwise(costs) if earlier > 1e-20)
 
 
 def test_least_squares_reaches_the_normal_equations_solution() -> None:

@@ -244,7 +244,8 @@ def test_latex_result_parses_back_to_the_same_expression(text: str) -> None:
     parsed = parse_latex(rhs)
     # SymPy's parser reads x\left(x - 1\right) as a call of a function x; in the notation
     # we write (and every textbook uses) it is a product, so calls of a symbol become one.
-    calls = {c: sp.Symbol(str(c.func)) * c.args[0] for c in parsed.atoms(sp.core.function.AppliedUndef)
+    calls = {c: sp.Symbol(str(c.func)) * c.args[0]
+             for c in parsed.atoms(sp.core.function.AppliedUndef)
              if str(c.func) in {"x"} and len(c.args) == 1}
     x = sp.Symbol("x")
     parsed = parsed.xreplace(calls).subs(sp.Symbol("e"), sp.E)
@@ -254,7 +255,7 @@ def test_latex_result_parses_back_to_the_same_expression(text: str) -> None:
 
 
 # ── Markdown and Jupyter ─────────────────────────────────────────────────────────
-@pytest.mark.parametrize("text", COVERAGE + ["1/(1+exp(-x))", "exp(sin(x**2)) + cos(sin(x**2))"])
+@pytest.mark.parametrize("text", [*COVERAGE, "1/(1+exp(-x))", "exp(sin(x**2)) + cos(sin(x**2))"])
 def test_markdown_math_spans_and_lists_are_well_formed(text: str) -> None:
     d = chainrule.diff(text)
     md = d.to_markdown(slope=d.at(x=2) if text != "7" else None)
@@ -303,7 +304,7 @@ def test_json_schema_1_1_adds_detail_recognised_and_the_point() -> None:
 
 
 def test_text_formats_fit_80_columns_with_and_without_colour() -> None:
-    for text in list(CASES.values()) + ["sin(cos(x**2))", "x*exp(-x**2)"]:
+    for text in [*CASES.values(), "sin(cos(x**2))", "x*exp(-x**2)"]:
         d = chainrule.diff(text)
         for detail in ("brief", "normal", "full"):
             for out in (d.to_text(width=80, detail=detail),

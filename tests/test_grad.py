@@ -14,6 +14,7 @@ import re
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from helpers import assert_equiv
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from chainrule.evaluate import evaluate
 from chainrule.expr import Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, node_count, postorder
 from chainrule.parser import parse
 from chainrule.sympy_bridge import sympy_symbol, to_sympy
-from helpers import assert_equiv
 
 TEXTBOOK = "(y - sigmoid(w2*sigmoid(w1*x)))**2"
 POINT = "x=1,y=0,w1=0.5,w2=-0.3"
@@ -156,7 +156,8 @@ def test_adjoints_are_shared_by_every_parameter_below_them() -> None:
 def network(n_in: int, n_hidden: int) -> Expr:
     """J = (y − σ(Σⱼ vⱼ·σ(Σᵢ uⱼᵢ·xᵢ)))², with n_hidden·(n_in + 1) weights."""
     xs = [Symbol(f"x{i}") for i in range(n_in)]
-    hidden = [Func("sigmoid", (Add(tuple(Mul((Symbol(f"u{j}_{i}"), x)) for i, x in enumerate(xs))),))
+    hidden = [Func("sigmoid",
+                   (Add(tuple(Mul((Symbol(f"u{j}_{i}"), x)) for i, x in enumerate(xs))),))
               for j in range(n_hidden)]
     out = Func("sigmoid", (Add(tuple(Mul((Symbol(f"v{j}"), a)) for j, a in enumerate(hidden))),))
     return Pow(Add((Symbol("y"), Neg(out))), Num(2))
@@ -440,7 +441,7 @@ def test_json_output() -> None:
     (["grad", "exp(x^2)", "--at", "x=100"], "e^(x²) is too large for a floating-point number"),
 ])
 def test_bad_input_exits_2_with_a_message(args, message) -> None:
-    code, out, err = run(*args)
+    code, _out, err = run(*args)
     assert code == 2 and message in err and "Traceback" not in err
 
 

@@ -52,7 +52,8 @@ class _Hang(BaseException):
 @contextmanager
 def no_hang(seconds: float = HANG) -> Iterator[None]:
     """Turn a hang into a test failure (POSIX main thread; elsewhere, no guard)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if (not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
         yield
         return
 
@@ -125,7 +126,8 @@ CATALOGUE = [
     row(Refused("x; import os", ParseError, "enter a single expression", 1), "code", "semicolon"),
     row(Refused("x = 1", ParseError, "not an equation", 2), "code", "assignment"),
     row(Refused("a := 1", ParseError, "unexpected character ':'", 2), "code", "walrus"),
-    row(Refused("x @ y", ParseError, "matrix multiplication is not supported", 2), "code", "matmul"),
+    row(Refused("x @ y", ParseError, "matrix multiplication is not supported", 2), "code",
+        "matmul"),
     row(Refused("`ls`", ParseError, "unexpected character '`'", 0), "code", "backticks"),
     row(Refused("$(rm -rf /)", ParseError, "without $ delimiters", 0), "code", "shell"),
     row(Refused("None", ParseError, "'None' is a Python keyword", 0), "code", "None"),
@@ -274,7 +276,8 @@ CATALOGUE = [
     row(Refused("log(-1)*x", ParseError, "log(-1) is undefined", 0), "undefined", "log(-1)"),
     row(Refused("asin(2) + x", ParseError, "asin(2) is undefined", 0), "undefined", "asin(2)"),
     row(Refused("x*cot(0)", ParseError, "cot(0) is undefined", 2), "undefined", "cot(0)"),
-    row(Refused("(-8)^(1/3)*x", ParseError, "not a real number", 4), "undefined", "root-of-negative"),
+    row(Refused("(-8)^(1/3)*x", ParseError, "not a real number", 4), "undefined",
+        "root-of-negative"),
     row(Refused("log(x, 1)", ParseError, "undefined for every value of x", 0), "undefined",
         "log-base-1"),
     row(Refused("log(x, 0)", ParseError, "undefined for every value of x", 0), "undefined",

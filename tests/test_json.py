@@ -233,7 +233,7 @@ def test_cli_deep_chain_json_is_compact_and_parses() -> None:
 
 def test_to_dict_refuses_a_step_tree_too_deep_for_json_readers() -> None:
     d = chainrule.diff(_chain(450), verify="off")
-    with pytest.raises(chainrule.UsageError, match="too deep for JSON: 45[0-9] levels"):
+    with pytest.raises(chainrule.UsageError, match=r"too deep for JSON: 45[0-9] levels"):
         d.to_json()
     assert len(chainrule.diff(_chain(390), verify="off").to_dict()["definitions"]) > 50
 

@@ -76,7 +76,7 @@ def test_one_document_shares_its_names() -> None:
 def test_let_form_round_trips_any_expression(e) -> None:  # type: ignore[no-untyped-def]
     form = let_form(e, switch=4, name_at=3)
     assert form.expand() is e
-    for name, value in form.definitions:
+    for name, _value in form.definitions:
         assert name.name not in e.free_symbols
 
 

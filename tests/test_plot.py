@@ -16,7 +16,8 @@ from chainrule.errors import UsageError
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg", force=True)
 
-from chainrule.plot import INSTALL_HINT, MissingDependency, plot
+# Imported after the backend is chosen.
+from chainrule.plot import INSTALL_HINT, MissingDependency, plot  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -38,7 +39,8 @@ def test_the_textbook_picture_of_a_tangent(tmp_path: Path) -> None:
     lo, hi = info.window
     assert lo <= 5 <= hi
     drawn = colours(out)
-    for rgb in ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)):  # f, f′, tangent, point
+    # f, f′, tangent, point
+    for rgb in ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40)):
         assert any(all(abs(a - b) < 30 for a, b in zip(rgb, c)) for c in drawn), rgb
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -87,10 +88,10 @@ def test_rich_shows_the_same_lines_as_plain(text: str, var: str | None) -> None:
     assert rich_lines == d.to_text(width=80).splitlines()
 
 
-@pytest.mark.parametrize("text,var", HEADLINES + [("x**x", None), ("log(x, x + 1)", None)])
+@pytest.mark.parametrize("text,var", [*HEADLINES, ("x**x", None), ("log(x, x + 1)", None)])
 def test_no_line_is_printed_twice_in_a_row(text: str, var: str | None) -> None:
     lines = [line for line in chainrule.diff(text, var).to_text(width=80).splitlines() if line]
-    repeats = [a for a, b in zip(lines, lines[1:]) if a == b]
+    repeats = [a for a, b in pairwise(lines) if a == b]
     assert repeats == []
 
 
