@@ -4,14 +4,20 @@ Every step records the expression it differentiates, the variable, the result, i
 substeps and — through :attr:`Step.explanation` — the words that justify it. Results are
 stored on the step, so renderers never recompute a derivative.
 
-To add a rule: subclass :class:`Step` with a one-line math docstring, a stable ``rule``
-name, the fields a renderer needs, and an ``explanation``; produce it in
+To add a rule: subclass :class:`Step` with a one-line math docstring, a stable lowercase
+``rule`` name, a short ``title`` (the words a reader sees naming the rule), the fields a
+renderer needs, and an ``explanation``. Defining the class registers it (in
+:data:`STEP_REGISTRY`, and so in ``STEP_CLASSES``); produce it in
 :mod:`chainrule.differentiate`; give every renderer in :mod:`chainrule.render` a function
-for it (a test checks that each renderer handles each step class).
+for it (a test checks that each renderer handles each registered step class).
+
+    >>> STEP_REGISTRY["chain"] is ChainStep, ChainStep.title
+    (True, 'chain rule')
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, ClassVar, Iterator, Protocol
@@ -21,8 +27,15 @@ from chainrule.expr import Expr, Symbol
 __all__ = [
     "Step", "ConstantStep", "VariableStep", "ConstantMultipleStep", "SumStep", "ProductStep",
     "QuotientStep", "PowerStep", "ExponentialStep", "ReciprocalStep", "FunctionStep",
-    "ChainStep", "MultiChainStep", "LogDiffStep", "RewriteStep", "STEP_CLASSES", "walk",
+    "ChainStep", "MultiChainStep", "LogDiffStep", "RewriteStep", "STEP_REGISTRY",
+    "STEP_CLASSES", "walk",
 ]
+
+# rule → step class, in the order the classes are defined: every subclass of Step adds
+# itself when it is defined (Step.__init_subclass__), so no list of them is kept by hand.
+STEP_REGISTRY: dict[str, type[Step]] = {}
+
+_RULE_NAME = re.compile(r"[a-z][a-z_]*\Z")
 
 
 def _u(e: Expr) -> str:
@@ -33,7 +46,8 @@ def _u(e: Expr) -> str:
 class Step:
     """d/dx expr = result."""
 
-    rule: ClassVar[str] = "step"
+    rule: ClassVar[str] = "step"     # stable lowercase name, in the JSON: "chain"
+    title: ClassVar[str] = "step"    # the words naming the rule for a reader: "chain rule"
     expr: Expr
     variable: str
     result: Expr
@@ -41,6 +55,27 @@ class Step:
 
     # Steps are compared by class and fields but never hashed: trees may be deep.
     __hash__ = None  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register a new step class under its ``rule``, refusing one that lacks what
+        renderers and the JSON read from it."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        rule, title = own.get("rule"), own.get("title")
+        doc = (own.get("__doc__") or "").strip()
+        if not isinstance(rule, str) or not _RULE_NAME.match(rule):
+            raise TypeError(f"{cls.__name__} needs its own rule: a lowercase name such as "
+                            '"chain" (letters and underscores)')
+        if not isinstance(title, str) or not title.strip() or "\n" in title:
+            raise TypeError(f"{cls.__name__} needs its own title: the words naming the rule, "
+                            'such as "chain rule"')
+        if not doc.startswith("d/d"):
+            raise TypeError(f"{cls.__name__} needs a docstring whose first line is the rule's "
+                            "math, such as \"d/dx [u·v] = u′·v + u·v′\"")
+        known = STEP_REGISTRY.get(rule)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise TypeError(f"the rule name {rule!r} is taken by {known.__name__}")
+        STEP_REGISTRY[rule] = cls
 
     @property
     def explanation(self) -> str:
@@ -55,6 +90,7 @@ class ConstantStep(Step):
     """d/dx c = 0."""
 
     rule: ClassVar[str] = "constant"
+    title: ClassVar[str] = "constant rule"
     kind: str = "number"   # number | named_constant | symbol | free | zero_power
 
     @property
@@ -75,6 +111,7 @@ class VariableStep(Step):
     """d/dx x = 1."""
 
     rule: ClassVar[str] = "variable"
+    title: ClassVar[str] = "variable rule"
 
     @property
     def explanation(self) -> str:
@@ -86,6 +123,7 @@ class ConstantMultipleStep(Step):
     """d/dx [c·u] = c·u′ (and d/dx [u/c] = u′/c)."""
 
     rule: ClassVar[str] = "constant_multiple"
+    title: ClassVar[str] = "constant multiple rule"
     constant: Expr
     operand: Expr
     divides: bool = False
@@ -102,6 +140,7 @@ class SumStep(Step):
     """d/dx [u ± v ± …] = u′ ± v′ ± …"""
 
     rule: ClassVar[str] = "sum"
+    title: ClassVar[str] = "sum rule"
 
     @property
     def explanation(self) -> str:
@@ -113,6 +152,7 @@ class ProductStep(Step):
     """d/dx [u·v] = u′·v + u·v′ (one term per factor for longer products)."""
 
     rule: ClassVar[str] = "product"
+    title: ClassVar[str] = "product rule"
     factors: tuple[Expr, ...]
 
     @property
@@ -127,6 +167,7 @@ class QuotientStep(Step):
     """d/dx [u/v] = (u′·v − u·v′)/v²."""
 
     rule: ClassVar[str] = "quotient"
+    title: ClassVar[str] = "quotient rule"
     numerator: Expr
     denominator: Expr
 
@@ -140,6 +181,7 @@ class PowerStep(Step):
     """d/dx xⁿ = n·xⁿ⁻¹ (n constant)."""
 
     rule: ClassVar[str] = "power"
+    title: ClassVar[str] = "power rule"
     base: Expr
     exponent: Expr
 
@@ -153,6 +195,7 @@ class ExponentialStep(Step):
     """d/dx aˣ = aˣ·ln a, and d/dx eˣ = eˣ."""
 
     rule: ClassVar[str] = "exponential"
+    title: ClassVar[str] = "exponential rule"
     base: Expr
 
     @property
@@ -168,6 +211,7 @@ class ReciprocalStep(Step):
     """d/dx c/x = −c/x²."""
 
     rule: ClassVar[str] = "reciprocal"
+    title: ClassVar[str] = "reciprocal rule"
     numerator: Expr
 
     @property
@@ -180,6 +224,7 @@ class FunctionStep(Step):
     """d/dx f(x) = f′(x), read from the function table."""
 
     rule: ClassVar[str] = "function"
+    title: ClassVar[str] = "standard derivative"
     function: str
 
     @property
@@ -232,6 +277,7 @@ class ChainStep(Step):
     """
 
     rule: ClassVar[str] = "chain"
+    title: ClassVar[str] = "chain rule"
     substeps: tuple[Step, ...] = _OuterThenInner()  # type: ignore[assignment]
     layer: str                 # the fresh name u1, u2, … of the inner function
     inner: Expr                # g(x)
@@ -264,6 +310,7 @@ class MultiChainStep(Step):
     """d/dx F(a(x), b(x)) = ∂F/∂a·a′ + ∂F/∂b·b′ — the chain rule for several arguments."""
 
     rule: ClassVar[str] = "multivariable_chain"
+    title: ClassVar[str] = "multivariable chain rule"
     function: str
     arguments: tuple[Expr, ...]
     partials: tuple[Expr, ...]
@@ -281,6 +328,7 @@ class LogDiffStep(Step):
     """
 
     rule: ClassVar[str] = "logarithmic"
+    title: ClassVar[str] = "logarithmic differentiation"
     base: Expr
     exponent: Expr
     log_form: Expr             # v·ln(u)
@@ -296,6 +344,7 @@ class RewriteStep(Step):
     """d/dx expr = d/dx (an equal form that the rules handle)."""
 
     rule: ClassVar[str] = "rewrite"
+    title: ClassVar[str] = "rewrite"
     rewritten: Expr
     reason: str
 
@@ -304,11 +353,12 @@ class RewriteStep(Step):
         return self.reason
 
 
-STEP_CLASSES: tuple[type[Step], ...] = (
-    ConstantStep, VariableStep, ConstantMultipleStep, SumStep, ProductStep, QuotientStep,
-    PowerStep, ExponentialStep, ReciprocalStep, FunctionStep, ChainStep, MultiChainStep,
-    LogDiffStep, RewriteStep,
-)
+def __getattr__(name: str) -> tuple[type[Step], ...]:
+    # STEP_CLASSES is read from the registry when asked for, so a step class defined later
+    # (an extension's) is in it too.
+    if name == "STEP_CLASSES":
+        return tuple(STEP_REGISTRY.values())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def walk(root: Step) -> Iterator[Step]:

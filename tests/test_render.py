@@ -24,7 +24,8 @@ import chainrule
 from chainrule.render._outline import OUTLINERS
 from chainrule.render.json import FIELDS
 from chainrule.render.latex import LATEX_RULES
-from chainrule.steps import STEP_CLASSES, walk
+from chainrule.render.markdown import MARKDOWN_RULES
+from chainrule.steps import STEP_CLASSES, STEP_REGISTRY, Step, walk
 
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
 REGEN = os.environ.get("CHAINRULE_REGEN_GOLDEN") == "1"
@@ -47,11 +48,40 @@ def rich_text(d: chainrule.Derivation) -> str:
 
 # ── (a) every renderer handles every step class ─────────────────────────────────
 
-@pytest.mark.parametrize("table", [OUTLINERS, FIELDS, LATEX_RULES],
-                         ids=["outline (plain, rich)", "json", "latex"])
+@pytest.mark.parametrize("table", [OUTLINERS, FIELDS, LATEX_RULES, MARKDOWN_RULES],
+                         ids=["outline (plain, rich)", "json", "latex", "markdown"])
 def test_renderer_has_a_function_per_step_class(table: dict[type, object]) -> None:
-    missing = [cls.__name__ for cls in STEP_CLASSES if cls not in table]
+    # Every registered step class, so a class added anywhere is counted.
+    missing = [cls.__name__ for cls in STEP_REGISTRY.values() if cls not in table]
     assert missing == []
+
+
+def test_step_classes_register_themselves_in_definition_order() -> None:
+    assert STEP_CLASSES == tuple(STEP_REGISTRY.values())
+    assert all(STEP_REGISTRY[cls.rule] is cls for cls in STEP_CLASSES)
+    assert [cls.__name__ for cls in STEP_CLASSES[:2]] == ["ConstantStep", "VariableStep"]
+
+
+@pytest.mark.parametrize("cls", list(STEP_REGISTRY.values()), ids=lambda c: c.__name__)
+def test_step_class_names_its_rule_for_machines_and_people(cls: type[Step]) -> None:
+    doc = (cls.__doc__ or "").strip().splitlines()
+    assert doc and doc[0].startswith("d/d"), "the docstring's first line is the rule's math"
+    assert re.fullmatch(r"[a-z][a-z_]*", cls.rule) and "rule" in cls.__dict__
+    assert "title" in cls.__dict__ and cls.title == cls.title.strip() and "\n" not in cls.title
+    assert 0 < len(cls.title) <= 40 and cls.title[0].islower()
+
+
+def test_a_step_class_without_a_rule_or_title_is_refused_where_it_is_defined() -> None:
+    with pytest.raises(TypeError, match="needs its own title"):
+        class Untitled(Step):
+            """d/dx u = u′."""
+            rule = "untitled"
+    with pytest.raises(TypeError, match="taken by ChainStep"):
+        class Chain(Step):
+            """d/dx u = u′."""
+            rule = "chain"
+            title = "another chain rule"
+    assert "untitled" not in STEP_REGISTRY and STEP_REGISTRY["chain"].__name__ == "ChainStep"
 
 
 def test_coverage_inputs_use_every_step_class() -> None:
