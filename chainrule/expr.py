@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import gc
 import sys
-from contextlib import contextmanager
 import weakref
+from collections.abc import Callable, Container, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Container, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 __all__ = [
     "Expr", "Num", "Symbol", "Const", "Add", "Neg", "Mul", "Div", "Pow", "Func",
@@ -38,10 +39,11 @@ _NO_SYMBOLS: frozenset[str] = frozenset()
 _TABLE: dict[tuple[Any, ...], Any] = {}
 
 
-class _Entry(weakref.ref):
+class _Entry(weakref.ref[Any]):
     """The table's weak reference to a node, which knows the node's key."""
 
     __slots__ = ("key",)
+    key: tuple[Any, ...]
 
 
 def _forget(entry: _Entry) -> None:
@@ -59,8 +61,13 @@ class _Interned(type):
     exists, costs one dictionary lookup. Each new node records its free symbols.
     """
 
+    # What the metaclass reads from the classes it makes (see Expr and __init__ below).
+    _verbatim: bool
+    _normalises: bool
+    _normalise: Callable[..., Any]
+
     def __call__(cls, *args: Any) -> Any:
-        if cls._verbatim:  # type: ignore[attr-defined]
+        if cls._verbatim:
             key: tuple[Any, ...] = (cls, *args)
             try:
                 entry = _TABLE.get(key)
@@ -70,8 +77,8 @@ class _Interned(type):
                 node = entry()
                 if node is not None:
                     return node
-        if cls._normalises:  # type: ignore[attr-defined]
-            args = cls._normalise(*args)  # type: ignore[attr-defined]
+        if cls._normalises:
+            args = cls._normalise(*args)
             if args.__class__ is not tuple:  # the normaliser returned a finished node
                 return args
             key = (cls, *args)
@@ -231,6 +238,10 @@ class Num(Expr):
 
     value: Fraction
     _verbatim = False  # Num(True) must be refused, not found as Num(1)
+
+    if TYPE_CHECKING:
+        # The metaclass normalises an int to its Fraction before the dataclass sees it.
+        def __init__(self, value: int | Fraction) -> None: ...
 
     @classmethod
     def _normalise(cls, value: Any) -> Any:
@@ -522,10 +533,10 @@ def substitute(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
     return memo[expr]
 
 
-def fraction(coeff: Fraction, top: list[Expr], bottom: list[Expr]) -> Expr:
+def fraction(coeff: Fraction | int, top: list[Expr], bottom: list[Expr]) -> Expr:
     """±(p·top…)/(q·bottom…) for coeff = ±p/q, written the way a person would: −2x/(3y)."""
     # integers compare and negate far quicker than Fractions
-    p, q = (coeff, 1) if coeff.__class__ is int else (coeff.numerator, coeff.denominator)
+    p, q = (coeff, 1) if type(coeff) is int else (coeff.numerator, coeff.denominator)
     sign = p < 0
     if sign:
         p = -p
@@ -534,7 +545,7 @@ def fraction(coeff: Fraction, top: list[Expr], bottom: list[Expr]) -> Expr:
         top.insert(0, Num(p))
     if q != 1:
         bottom.insert(0, Num(q))
-    out = Mul(tuple(top))
+    out: Expr = Mul(tuple(top))
     if bottom:
         out = Div(out, Mul(tuple(bottom)))
     return Neg(out) if sign else out
