@@ -31,12 +31,14 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
                             substitute)
 from chainrule.functions import FUNCTIONS
 from chainrule.letform import LetNames
+from chainrule.render.document import (DOT, DOT_TIGHT, Document, Eq, Line, M, Part, Seg, call,
+                                       mjoin, prime, proof_text)
 from chainrule.simplify import light, sharing
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
@@ -65,146 +67,6 @@ def sub(name: str) -> str:
     """u12 → u₁₂ (layer names read as subscripted letters)."""
     head = name.rstrip("0123456789")
     return head + name[len(head):].translate(_SUBSCRIPTS)
-
-
-# ── math in two notations ──────────────────────────────────────────────────────
-class M:
-    """A piece of math: ``text`` in Unicode for terminals, ``tex`` in LaTeX for documents.
-
-    The LaTeX is made only when a writer asks for it (plain text never does)."""
-
-    __slots__ = ("text", "_tex", "_make")
-
-    def __init__(self, text: str, tex: str | None = None,
-                 make: Callable[[], str] | None = None) -> None:
-        self.text = text
-        self._tex = tex
-        self._make = make
-
-    @property
-    def tex(self) -> str:
-        if self._tex is None:
-            self._tex = self._make() if self._make is not None else self.text
-            self._make = None
-        return self._tex
-
-    def __add__(self, other: M | str) -> M:
-        o = other if isinstance(other, M) else M(other, other)
-        return M(self.text + o.text, make=lambda: self.tex + o.tex)
-
-    def __radd__(self, other: str) -> M:
-        return M(other + self.text, make=lambda: other + self.tex)
-
-    def __repr__(self) -> str:
-        return f"M({self.text!r})"
-
-
-DOT = M(" · ", r" \cdot ")
-DOT_TIGHT = M("·", r" \cdot ")
-
-
-def mjoin(parts: Sequence[M], sep: M | str) -> M:
-    s = sep if isinstance(sep, M) else M(sep, sep)
-    out = M("", "")
-    for i, p in enumerate(parts):
-        out = out + (s + p if i else p)
-    return out
-
-
-def call(name: M, arg: M) -> M:
-    """f(x) in both notations (plain parentheses: these are names, not expressions)."""
-    return name + "(" + arg + ")"
-
-
-def prime(name: M) -> M:
-    return M(name.text + "′", name.tex + "'")
-
-
-# ── segments and lines ─────────────────────────────────────────────────────────
-@dataclass(frozen=True)
-class Seg:
-    """A run of words or math. ``role`` says how it is styled: words, math, label, rule
-    (a reason, worded per step class by each writer from ``steps``), head (a reason that
-    heads its line), ref, dim, good, warn.
-    ``brk``: a line too wide for the terminal may break before this segment. ``focus``:
-    (whole, part, part-of-part, …) — rich highlights each part inside the one before.
-    ``tex`` is the LaTeX of a math segment (None for words), written only when read."""
-
-    text: str
-    role: str = "words"
-    math_: M | None = field(default=None, repr=False)
-    brk: bool = False
-    steps: tuple[Step, ...] = ()
-    focus: tuple[Expr, ...] = ()
-
-    @property
-    def tex(self) -> str | None:
-        return self.math_.tex if self.math_ is not None else None
-
-    @property
-    def is_math(self) -> bool:
-        return self.math_ is not None
-
-    @staticmethod
-    def math(m: M, role: str = "math", **kw: Any) -> Seg:
-        return Seg(m.text, role, m, **kw)
-
-
-@dataclass(frozen=True)
-class Eq:
-    """lhs = a = b = …, laid out by each writer (a terminal breaks it at '=').
-
-    ``open``: the line starts with '=' (it continues the line above). ``breaks``: indexes
-    of sides that always start a new row, aligned under the first '='."""
-
-    sides: tuple[M, ...]
-    open: bool = False
-    breaks: frozenset[int] = frozenset()
-
-    def __post_init__(self) -> None:  # drop a side equal to the one before it
-        kept: list[M] = []
-        breaks: set[int] = set()
-        for i, s in enumerate(self.sides):
-            if kept and s.text == kept[-1].text:
-                continue
-            if i in self.breaks:
-                breaks.add(len(kept))
-            kept.append(s)
-        object.__setattr__(self, "sides", tuple(kept))
-        object.__setattr__(self, "breaks", frozenset(breaks))
-
-    @property
-    def text(self) -> str:
-        return ("= " if self.open else "") + " = ".join(s.text for s in self.sides)
-
-    @property
-    def tex(self) -> str:
-        return ("= " if self.open else "") + " = ".join(s.tex for s in self.sides)
-
-
-Part = Union[Seg, Eq]
-
-
-@dataclass
-class Line:
-    """One line of the document. ``kind``: title, step, result, note, proof, heading, blank.
-    ``number``: the step this line starts, when steps are numbered."""
-
-    level: int
-    parts: list[Part]
-    kind: str = "step"
-    number: int | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(p.text for p in self.parts)
-
-
-@dataclass
-class Document:
-    lines: list[Line]
-    numbered: bool                  # some line refers back to a step number
-    steps_total: int = 0
 
 
 # ── names ──────────────────────────────────────────────────────────────────────
@@ -991,7 +853,6 @@ def document(d: Derivation, detail: str | None = None, *, slope: Slope | None = 
 
 def _document(d: Derivation, detail: str | None, slope: Slope | None,
               recognised: Sequence[Recognition] | None) -> Document:
-    from chainrule.render.plain import verification_line
     detail = detail or d.detail
     if detail not in DETAILS:
         from chainrule.errors import UsageError
@@ -1037,7 +898,7 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
         rule = M(*r.rule)
         doc.lines.append(Line(1, [Seg.math(rule, "note"), Seg(": " + r.note, "note")], "note"))
     v = d.verification
-    doc.lines.append(Line(0, [Seg(verification_line(v), "good" if v.proven else "warn")],
+    doc.lines.append(Line(0, [Seg(proof_text(v.status, v.method), "good" if v.proven else "warn")],
                           "proof"))
     if slope is not None:
         doc.lines.append(Line(0, [], "blank"))

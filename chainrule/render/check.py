@@ -1,4 +1,4 @@
-"""Output of ``chainrule check``: plain text, rich, and the JSON document.
+"""The document of ``chainrule check`` (every format writes it) and its JSON.
 
 The verdict comes first (✓ or ✗), then the diagnosis — for each mistake one sentence and
 the correct step at that layer next to what the answer implies — then the correct result
@@ -19,20 +19,18 @@ import textwrap
 from typing import TYPE_CHECKING, Any, Callable
 
 from chainrule.expr import Expr, fold, node_count
-from chainrule.mistakes import NBSP
+from chainrule.render._outline import document as derivation_document
 from chainrule.render._outline import header
+from chainrule.render.document import NO_WIDTH, Document, Row, from_rows
 
 if TYPE_CHECKING:
     from chainrule.checking import CheckResult, Mistake
 
-__all__ = ["render_check_plain", "render_check_rich", "check_to_dict", "check_rows", "STYLES"]
+__all__ = ["check_document", "render_check_plain", "render_check_rich", "check_to_dict",
+           "check_rows"]
 
 Segment = tuple[str, str]          # (text, role)
-Row = tuple[int, list[Segment]]    # (indent, segments)
-
-STYLES = {"good": "bold green", "bad": "bold red", "title": "bold yellow", "label": "cyan",
-          "math": "", "rule": "dim italic", "dim": "dim", "result": "bold green",
-          "head": "bold"}
+NBSP = "\u00a0"                    # keeps a formula on one line while wrapping
 CLIP = 4                           # a formula longer than CLIP × width is shown shortened (…)
 _NUMBERS = ["", "Two", "Three"]
 
@@ -103,7 +101,7 @@ def _correct_note(r: CheckResult, width: int) -> list[Row]:
     else:
         text = (f"It equals chainrule's {ours.replace(' ', NBSP)}, written differently "
                 f"({how}).")
-    rows += [(2, [(line, "")]) for line in _wrap(text, 2, width)]
+    rows += [(2, [(line, "words")]) for line in _wrap(text, 2, width)]
     if eq.note:
         rows += [(2, [(line, "dim")]) for line in _wrap(eq.note[:1].upper() + eq.note[1:] + ".",
                                                        2, width)]
@@ -114,9 +112,9 @@ def _mistake_rows(m: Mistake, indent: int, body: int, width: int, *, compare: bo
                   head: list[Segment] | None = None) -> list[Row]:
     """Title, the sentence, then what the answer implies next to the correct step."""
     from chainrule.checking import display
-    rows: list[Row] = [(indent, [*(head or []), (m.title, "title"), (", at ", ""),
+    rows: list[Row] = [(indent, [*(head or []), (m.title, "mistake"), (", at ", "words"),
                                  (m.layer_pretty, "math")])]
-    rows += [(body, [(line, "")]) for line in _wrap(m.wrappable or m.explanation, body, width)]
+    rows += [(body, [(line, "words")]) for line in _wrap(m.wrappable or m.explanation, body, width)]
     if not compare or m.variant == "ratio":
         return rows
     mine = "your answer" if m.at_root else "your answer implies"
@@ -130,26 +128,26 @@ def _mistake_rows(m: Mistake, indent: int, body: int, width: int, *, compare: bo
 def _diagnosis_rows(r: CheckResult, width: int) -> list[Row]:
     rows: list[Row] = []
     if r.mistakes and r.confidence == "low":
-        rows.append((0, [("No classic mistake matches exactly; a lead:", "head")]))
+        rows.append((0, [("No classic mistake matches exactly; a lead:", "strong")]))
         for m in r.mistakes:
-            rows += [(2, [(line, "")]) for line in _wrap(m.wrappable or m.explanation, 2, width)]
-        rows.append((0, [("", "")]))
+            rows += [(2, [(line, "words")]) for line in _wrap(m.wrappable or m.explanation, 2, width)]
+        rows.append((0, [("", "words")]))
         rows += _disagreement_rows(r, width)
         return rows
     if len(r.mistakes) == 1:
         rows += _mistake_rows(r.mistakes[0], 0, 2, width)
     elif r.mistakes:
         count = _NUMBERS[len(r.mistakes) - 1] if len(r.mistakes) <= 3 else str(len(r.mistakes))
-        rows.append((0, [(f"{count} mistakes combine:", "head")]))
+        rows.append((0, [(f"{count} mistakes combine:", "strong")]))
         for i, m in enumerate(r.mistakes):
             # what a layer's derivative became shows once, after its last mistake
             last = all(n.layer is not m.layer for n in r.mistakes[i + 1:])
             rows += _mistake_rows(m, 0, 3, width, compare=last,
-                                  head=[(f"{i + 1}. ", "title")])
+                                  head=[(f"{i + 1}. ", "mistake")])
     else:
-        rows += [(0, [(line, "head")]) for line in _wrap(
+        rows += [(0, [(line, "strong")]) for line in _wrap(
             "Your answer does not match any of the classic mistakes chainrule knows.", 0, width)]
-        rows.append((0, [("Where it goes wrong:", "head")]))
+        rows.append((0, [("Where it goes wrong:", "strong")]))
         rows += _disagreement_rows(r, width)
     if r.alternatives:
         readings = "; ".join(" with ".join(f"{m.title.lower()} at {m.layer_pretty}".replace(
@@ -174,19 +172,19 @@ def _disagreement_rows(r: CheckResult, width: int) -> list[Row]:
         else:
             text = (f"At {at} your answer is {_num(d.answer)}, but the derivative is "
                     f"{_num(d.derivative)}.")
-        rows += [(2, [(line, "")]) for line in _wrap(text, 2, width)]
+        rows += [(2, [(line, "words")]) for line in _wrap(text, 2, width)]
     c = r.comparison
     if c is None:
         if d is not None and d.answer is not None:
-            rows += [(2, [(line, "")]) for line in _wrap(
+            rows += [(2, [(line, "words")]) for line in _wrap(
                 "It has no term or factor in common with the derivative "
                 f"{_show(r.derivative, CLIP * width).replace(' ', NBSP)}.", 2, width)]
         return rows
     if c.ratio is not None and r.confidence != "low":
-        rows += [(2, [(f"Your answer is {_frac(c.ratio)} times the derivative.", "")])]
+        rows += [(2, [(f"Your answer is {_frac(c.ratio)} times the derivative.", "words")])]
     if c.matching or c.missing or c.extra or c.scaled:
         piece = "factor" if c.by == "factors" else "term"
-        rows += [(2, [(line, "")]) for line in _wrap(
+        rows += [(2, [(line, "words")]) for line in _wrap(
             f"Compared {piece} by {piece} with "
             f"{_show(r.derivative, CLIP * width).replace(' ', NBSP)}:", 2, width)]
         for label, items in (("in both", c.matching), ("missing", c.missing),
@@ -209,16 +207,16 @@ def check_rows(r: CheckResult, width: int = 80) -> list[Row]:
     """The verdict, the diagnosis and the correct result as rows of styled segments
     (shared by plain and rich); the derivation follows them."""
     rows = _verdict(r, width)
-    rows.append((0, [("", "")]))
+    rows.append((0, [("", "words")]))
     if r.correct:
         rows += _correct_note(r, width)
     else:
         rows += _diagnosis_rows(r, width)
-        rows.append((0, [("", "")]))
-        rows.append((0, [("Correct:  ", "head"), (f"{_op(r, width)} = ", "math"),
+        rows.append((0, [("", "words")]))
+        rows.append((0, [("Correct:  ", "strong"), (f"{_op(r, width)} = ", "math"),
                          (_show(r.derivative, CLIP * width), "result")]))
-    rows.append((0, [("", "")]))
-    rows.append((0, [("How to get it:", "head")]))
+    rows.append((0, [("", "words")]))
+    rows.append((0, [("How to get it:", "strong")]))
     if not _derivation_fits(r, width):
         rows.append((2, [("The derivation is too long to show here; run chainrule diff, "
                           "or see the JSON (--format json).", "dim")]))
@@ -231,28 +229,28 @@ def _derivation_fits(r: CheckResult, width: int) -> bool:
     return _printable(r.expr, limit) and _printable(r.derivative, limit)
 
 
+def check_document(r: CheckResult, width: int | None = None) -> Document:
+    """The verdict, the diagnosis, the correct result and its derivation (brief detail),
+    laid out for ``width`` columns (None: each line whole)."""
+    w = width or NO_WIDTH
+    doc = from_rows(list[Any](check_rows(r, w)), "check")
+    if _derivation_fits(r, w):
+        steps = derivation_document(r.derivation, "brief")
+        doc.lines += steps.lines
+        doc.numbered, doc.steps_total = steps.numbered, steps.steps_total
+    return doc
+
+
 def render_check_plain(r: CheckResult, width: int = 80) -> str:
-    from chainrule.render.plain import render_plain
-    text = "".join(" " * i + "".join(t for t, _ in segs).rstrip() + "\n"
-                   for i, segs in check_rows(r, width))
-    if _derivation_fits(r, width):
-        text += render_plain(r.derivation, width=width, detail="brief")
-    return text
+    from chainrule.render.plain import write_plain
+    return write_plain(check_document(r, width), width)
 
 
 def render_check_rich(r: CheckResult, console: Any, width: int | None = None) -> None:
     """Print the report on a rich ``console``."""
-    from rich.text import Text
-
-    from chainrule.render.rich import render_rich
+    from chainrule.render.rich import write_rich
     width = width or console.width
-    for indent, segs in check_rows(r, width):
-        text = Text(" " * indent)
-        for chunk, role in segs:
-            text.append(chunk, style=STYLES.get(role, ""))
-        console.print(text)
-    if _derivation_fits(r, width):
-        render_rich(r.derivation, console, width, detail="brief")
+    write_rich(check_document(r, width), console, width)
 
 
 # ── JSON ─────────────────────────────────────────────────────────────────────

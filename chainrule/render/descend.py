@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chainrule.render.grad import number, wrap_math
+from chainrule.render.document import NO_WIDTH, Document, M, Rows, Table, from_rows
+from chainrule.render.grad import number
+from chainrule.render.textlayout import wrap_math
 
 if TYPE_CHECKING:
     from chainrule.descent import Descent
 
-__all__ = ["descent_lines", "render_descent_plain", "render_descent_rich", "ROWS"]
+__all__ = ["descent_document", "render_descent_plain", "render_descent_rich", "ROWS"]
 
 ROWS = 8             # rows in the table between the start and the end
 _MAX_COLUMNS = 5     # parameters shown as columns; more are summarised by |∇J|
 
-Lines = list[tuple[int, list[tuple[str, str]]]]
 
 
 def _stride(n: int) -> int:
@@ -43,8 +44,13 @@ def _change(first: float, last: float) -> str:
     return f" ({text})".replace("-", "−")
 
 
-def descent_lines(run: Descent, width: int = 80) -> Lines:
-    out: Lines = []
+def descent_document(run: Descent, width: int | None = None) -> Document:
+    """The run as a document, laid out for ``width`` columns (None: each line whole)."""
+    return from_rows(_rows(run, width or NO_WIDTH), "descent")
+
+
+def _rows(run: Descent, width: int) -> Rows:
+    out: Rows = []
     head = "Gradient descent on J = "
     pieces = wrap_math(run.expr.pretty(), width - len(head))
     out.append((0, [(head + pieces[0], "op")]))
@@ -64,15 +70,13 @@ def descent_lines(run: Descent, width: int = 80) -> Lines:
 
     shown = list(run.wrt[:_MAX_COLUMNS])
     header = ["step", "J", *shown, "|∇J|"]
-    rows = []
+    rows: list[list[str]] = []
     for i in _picked(len(run.history)):
         h = run.history[i]
         rows.append([str(h["iteration"]), number(h["J"]),
                      *(number(h["parameters"][p]) for p in shown), number(h["gradient_norm"])])
-    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
-    out.append((2, [("   ".join(h.rjust(w) for h, w in zip(header, widths)), "dim")]))
-    for r in rows:
-        out.append((2, [("   ".join(c.rjust(w) for c, w in zip(r, widths)), "math")]))
+    out.append(Table(header, [[M(c, c.replace("−", "-")) for c in r] for r in rows],
+                     "r" * len(header), level=1))
     stride = _stride(len(run.history))
     if stride > 1:
         out.append((2, [(f"(every {stride}th step and the last; every step is in --format json)"
@@ -98,18 +102,10 @@ def descent_lines(run: Descent, width: int = 80) -> Lines:
 
 
 def render_descent_plain(run: Descent, width: int = 80) -> str:
-    return "\n".join((" " * i + "".join(t for t, _ in segs)).rstrip()
-                     for i, segs in descent_lines(run, width)) + "\n"
-
-
-_STYLES = {"math": "", "rule": "dim italic", "op": "bold", "dim": "dim",
-           "result": "bold green", "error": "bold red"}
+    from chainrule.render.plain import write_plain
+    return write_plain(descent_document(run, width), width)
 
 
 def render_descent_rich(run: Descent, console: Any) -> None:
-    from rich.text import Text
-    for indent, segs in descent_lines(run, console.width):
-        text = Text(" " * indent)
-        for chunk, role in segs:
-            text.append(chunk, style=_STYLES.get(role, ""))
-        console.print(text)
+    from chainrule.render.rich import write_rich
+    write_rich(descent_document(run, console.width), console)

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from chainrule.render.document import NO_WIDTH, Document, M, Role, Rows, Table, from_rows
+from chainrule.render.textlayout import wrap_math
+
 if TYPE_CHECKING:
     from chainrule.compgraph import Graph
     from chainrule.gradients import GradResult, PointReport
 
-__all__ = ["wrap_math", "grad_lines", "render_grad_plain", "render_grad_rich", "grad_to_dict", "number"]
+__all__ = ["grad_document", "render_grad_plain", "render_grad_rich", "grad_to_dict", "number"]
 
-Segment = tuple[str, str]
-Lines = list[tuple[int, list[Segment]]]
+Lines = Rows
 _HELD_LIST_MAX = 6
 _PARTIAL_LINES = 12   # longer partials are cut, with a pointer to the JSON
 _PRINT_LIMIT = 4000   # nodes of a written-out tree beyond which it is not printed at all
@@ -38,51 +40,6 @@ def number(v: float) -> str:
         mantissa, exp = text.split("e")
         text = f"{mantissa}e{int(exp)}"
     return text.replace("-", "−")
-
-
-def wrap_math(text: str, width: int) -> list[str]:
-    """Break Unicode math into lines of at most ``width`` where it reads well: after a "·"
-    or before a " + " / " − ", outside brackets if possible, else as few levels deep as
-    possible."""
-    if len(text) <= width or width < 20:
-        return [text]
-    breaks: list[tuple[int, int]] = []   # (where a new line may start, bracket depth)
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            if ch == "(" and text[i - 1:i] == ")":
-                breaks.append((i, depth))  # between juxtaposed brackets: (a + b)(c + d)
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "·":
-            breaks.append((i + 1, depth))
-        elif ch == "/" and depth == 0:
-            breaks.append((i, depth))   # a quotient: the denominator starts the next line
-        elif ch in "+−" and text[i - 1:i] == " " and text[i + 1:i + 2] == " ":
-            breaks.append((i, depth))
-    import bisect
-    positions = [pos for pos, _ in breaks]
-    lines: list[str] = []
-    start = 0
-    while len(text) - start > width:
-        lo = bisect.bisect_right(positions, start)
-        hi = bisect.bisect_right(positions, start + width)
-        if hi > lo:
-            fits = breaks[lo:hi]
-            shallow = min(d for _, d in fits)
-            cut = max(pos for pos, d in fits if d == shallow)
-        elif lo < len(positions):
-            cut = positions[lo]
-        else:
-            break
-        piece = text[start:cut].rstrip()
-        if text[cut - 1:cut + 1] == ")(":  # juxtaposed brackets: say it is a product
-            piece += "·"
-        lines.append(piece)
-        start = cut
-    lines.append(text[start:].strip())
-    return lines
 
 
 def _math_line(out: Lines, indent: int, lead: str, text: str, width: int,
@@ -257,21 +214,11 @@ def _packed(out: Lines, indent: int, head: str, items: list[str], width: int) ->
     out.append((indent, [(line, "math")]))
 
 
-def _table(out: Lines, header: list[str], rows: list[list[str]], roles: list[str],
-           right: set[int], width: int = 80) -> None:
-    """Aligned columns; a last column of math too wide for the line wraps under itself."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    last = 2 + sum(widths[:-1]) + 3 * (len(widths) - 1)
-
-    def cells(r: list[str]) -> str:
-        parts = [(r[i].rjust(widths[i]) if i in right else r[i].ljust(widths[i]))
-                 for i in range(len(r))]
-        return "   ".join(parts).rstrip()
-    out.append((2, [(cells(header), "dim")]))
-    for r, role in zip(rows, roles):
-        pieces = wrap_math(r[-1], max(20, width - last))
-        out.append((2, [(cells([*r[:-1], pieces[0]]), role)]))
-        out.extend((last, [(piece, role)]) for piece in pieces[1:])
+def _table(out: Lines, header: list[str], rows: list[list[str]], roles: list[Role],
+           right: set[int]) -> None:
+    """Aligned columns (the writers lay them out); a last column of math wraps under itself."""
+    align = "".join("r" if i in right else "l" for i in range(len(header)))
+    out.append(Table(header, [list(r) for r in rows], align, roles, level=1, wrap_last=True))
 
 
 def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int) -> None:
@@ -293,7 +240,7 @@ def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int
                 line += piece
         out.append((2, [(line, "math")]))
     rows = [[n.label, number(t.forward[n.name]), g.pretty(n.formula)] for n in g.nodes]
-    _table(out, ["node", "value", "formula"], rows, ["math"] * len(rows), {1}, width)
+    _table(out, ["node", "value", "formula"], rows, ["math"] * len(rows), {1})
     out.append((0, []))
     J = g.output.label
     _heading(out, "Backward pass", f"(∂{J}/∂node = upstream ∂{J}/∂parent × local "
@@ -303,7 +250,8 @@ def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int
     by_child: dict[str, list[Any]] = {}
     for r in t.rows:
         by_child.setdefault(r.child, []).append(r)
-    rows, roles = [], []
+    rows: list[list[str]] = []
+    roles: list[Role] = []
     for name in order:
         group = by_child.get(name, [])
         for r in group:
@@ -313,14 +261,19 @@ def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int
         if len(group) > 1:
             rows.append([g.labels[name], "sum", "", "", number(t.adjoint[name])])
             roles.append("result")
-    _table(out, ["node", "parent", "upstream", "local", "product"], rows, roles, {2, 3, 4},
-           width)
+    _table(out, ["node", "parent", "upstream", "local", "product"], rows, roles, {2, 3, 4})
     out.append((0, []))
 
 
-def grad_lines(result: GradResult, *, width: int = 80, graph: bool = False,
-               report: PointReport | None = None) -> Lines:
-    """The whole report as (indent, segments) lines."""
+def grad_document(result: GradResult, *, width: int | None = None, graph: bool = False,
+                  report: PointReport | None = None) -> Document:
+    """The gradient report as a document, laid out for ``width`` columns (None: each line
+    whole, for the formats that wrap lines themselves)."""
+    return from_rows(_rows(result, width or NO_WIDTH, graph, report), "gradient")
+
+
+def _rows(result: GradResult, width: int, graph: bool, report: PointReport | None) -> Lines:
+    """The whole report as (column, segments) rows and tables."""
     out: Lines = []
     J = result.graph().output.label if (graph or report) else _output_name(result)
     head = f"Gradient of {J} = "
@@ -332,7 +285,12 @@ def grad_lines(result: GradResult, *, width: int = 80, graph: bool = False,
         pieces = wrap_math(result.expr.pretty(), width - len(head))
         if len(pieces) > _PARTIAL_LINES:
             pieces = [*pieces[:_PARTIAL_LINES - 1], "… (the whole input: --format json)"]
-        out.append((0, [(head + pieces[0], "op")]))
+        if len(pieces) == 1:
+            expr_tex = M(head + pieces[0], make=lambda: rf"\text{{Gradient of }}{J} = "
+                         + result.expr.latex())
+            out.append((0, [(expr_tex.text, "op", expr_tex)]))
+        else:
+            out.append((0, [(head + pieces[0], "op")]))
         out.extend((len(head), [(piece, "op")]) for piece in pieces[1:])
     names = list(result.wrt)
     if len(names) > 12:
@@ -366,16 +324,21 @@ def grad_lines(result: GradResult, *, width: int = 80, graph: bool = False,
                 out.append((2 + len(lhs) - 2, [(f"= {number(report.gradient[p])}", "result"),
                                                (note, "rule")]))
             continue
-        rhs = result.partials[p].pretty()
+        partial = result.partials[p]
+        rhs = partial.pretty()
+        lhs_m = M(lhs, rf"\frac{{\partial {_tex_name(J)}}}{{\partial {_tex_name(p)}}} = ")
+        rhs_m = M(rhs, make=partial.latex)
         if 2 + len(lhs) + len(rhs) + len(held) + 3 <= width and held:
-            out.append((2, [(lhs, "math"), (rhs, "result"), (f"   {held}", "rule")]))
+            out.append((2, [(lhs, "math", lhs_m), (rhs, "result", rhs_m),
+                            (f"   {held}", "rule")]))
         else:
             pieces = wrap_math(rhs, width - 2 - len(lhs))
             if len(pieces) > _PARTIAL_LINES:  # a network's partial: its chain says more
                 hidden = sum(len(piece) for piece in pieces[_PARTIAL_LINES - 1:])
                 pieces = pieces[:_PARTIAL_LINES - 1] + [
                     f"… ({hidden} more characters: the whole partial is in --format json)"]
-            out.append((2, [(lhs, "math"), (pieces[0], "result")]))
+            out.append((2, [(lhs, "math", lhs_m), (pieces[0], "result", rhs_m)] if len(pieces) == 1
+                        else [(lhs, "math"), (pieces[0], "result")]))
             out.extend((2 + len(lhs), [(piece, "rule" if piece.startswith("… (") else
                                         "result")]) for piece in pieces[1:])
             if held:
@@ -453,25 +416,23 @@ def _report(result: GradResult, point: Any) -> PointReport | None:
     return result.at(point)
 
 
+def _tex_name(name: str) -> str:
+    from chainrule.expr import Symbol
+    return Symbol(name).latex()
+
+
 def render_grad_plain(result: GradResult, *, width: int = 80, graph: bool = False,
                       point: str | Mapping[str, Any] | None = None) -> str:
-    lines = grad_lines(result, width=width, graph=graph, report=_report(result, point))
-    return "\n".join((" " * i + "".join(t for t, _ in segs)).rstrip() for i, segs in lines) + "\n"
-
-
-_STYLES = {"math": "", "rule": "dim italic", "label": "bold cyan", "op": "bold",
-           "result": "bold green", "dim": "dim", "verify": "green"}
+    from chainrule.render.plain import write_plain
+    return write_plain(grad_document(result, width=width, graph=graph,
+                                     report=_report(result, point)), width)
 
 
 def render_grad_rich(result: GradResult, console: Any, *, graph: bool = False,
                      point: str | Mapping[str, Any] | None = None) -> None:
-    from rich.text import Text
-    lines = grad_lines(result, width=console.width, graph=graph, report=_report(result, point))
-    for indent, segs in lines:
-        text = Text(" " * indent)
-        for chunk, role in segs:
-            text.append(chunk, style=_STYLES.get(role, ""))
-        console.print(text)
+    from chainrule.render.rich import write_rich
+    write_rich(grad_document(result, width=console.width, graph=graph,
+                             report=_report(result, point)), console)
 
 
 def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = None,

@@ -1,4 +1,4 @@
-"""Plain text: the derivation as a person reads it in a terminal without colour.
+"""Plain text: any document as a person reads it in a terminal without colour.
 
     d/dx sin(x²)
 
@@ -6,10 +6,11 @@
       chain rule  dy/dx = dy/du₁ · du₁/dx = f′(g(x))·g′(x)
       ...
 
-The lines come from :mod:`chainrule.render._outline`; this module fits them to a width:
-an equation breaks at '=' (continuations aligned under the first '='), words wrap, and a
-reason that does not fit moves under its line. Step numbers, when some line refers back to
-a step, stand in a gutter on the left.
+The writer fits a :class:`~chainrule.render.document.Document` to a width: an equation
+breaks at '=' (continuations aligned under the first '='), words wrap, and a reason that
+does not fit moves under its line; a line its builder laid out (``col``) is written as it
+is, and a table's columns are aligned. Step numbers, when some line refers back to a step,
+stand in a gutter on the left.
 """
 
 from __future__ import annotations
@@ -17,19 +18,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chainrule.render.grad import wrap_math
-from chainrule.render._outline import Document, Eq, Line, Seg, document
+from chainrule.render.document import Document, Eq, Line, Role, Seg, Table, proof_text
+from chainrule.render.textlayout import wrap_math
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.slope import Slope
     from chainrule.verify import Verification
 
-__all__ = ["render_plain", "verification_line", "layout", "fit", "row_text", "Row"]
+__all__ = ["write_plain", "render_plain", "verification_line", "layout", "fit", "row_text", "Row",
+           "table_rows"]
 
 INDENT = 2        # columns per level
 CONTINUE = 4      # extra columns for a line's continuation
-Chunk = tuple[str, str, "Seg | None"]   # text, role, the segment it came from
+TABLE_GAP = "   "  # between the columns of a table
+Chunk = tuple[str, Role, "Seg | None"]   # text, role, the segment it came from
 
 
 @dataclass
@@ -42,16 +45,13 @@ class Row:
     level: int = 0
     kind: str = "step"
     base: int = 0          # the column where the line's level starts (after the gutter)
+    guides: bool = True    # nested under tree guides in colour (not a laid-out line)
 NBSP = "\u00a0"
 _WORDS = ("words", "rule", "head", "dim", "ref", "label", "good", "warn", "title", "note")
 
 
 def verification_line(v: Verification) -> str:
-    if v.status == "symbolic":
-        return f"✓ proven: {v.method}"
-    if v.status == "numeric":
-        return f"✓ checked numerically: {v.method}"
-    return "· not verified (verification was turned off)"
+    return proof_text(v.status, v.method)
 
 
 class _Fitter:
@@ -69,7 +69,7 @@ class _Fitter:
         self.rows.append((col, []))
         self.col = col
 
-    def put(self, text: str, role: str, seg: Seg | None = None) -> None:
+    def put(self, text: str, role: Role, seg: Seg | None = None) -> None:
         text = text.replace(NBSP, " ")  # it only kept "x = 5" together while wrapping
         self.rows[-1][1].append((text, role, seg))
         self.col += len(text)
@@ -98,7 +98,7 @@ class _Fitter:
                 piece = word
             self.put(piece, seg.role, seg)
 
-    def eq(self, eq: Eq, role: str = "math") -> None:
+    def eq(self, eq: Eq, role: Role = "math") -> None:
         sides = [s.text for s in eq.sides]
         first = ("= " if eq.open else "") + sides[0]
         align = self.col if eq.open else self.col + len(sides[0]) + 1
@@ -140,13 +140,21 @@ def fit(line: Line, col: int, width: int) -> list[tuple[int, list[Chunk]]]:
 
 
 def layout(doc: Document, width: int) -> list[Row]:
-    """Every line of ``doc`` fitted to ``width``, with the step-number gutter."""
-    numbers = [ln.number for ln in doc.lines if ln.number is not None]
+    """Every block of ``doc`` fitted to ``width``, with the step-number gutter."""
+    numbers = [ln.number for ln in doc.text_lines() if ln.number is not None]
     gutter = len(str(max(numbers))) + 2 if doc.numbered and numbers else 0
     rows: list[Row] = []
     for line in doc.lines:
+        if isinstance(line, Table):
+            rows += table_rows(line, width)
+            continue
         if line.kind == "blank":
             rows.append(Row("", 0, [], kind="blank"))
+            continue
+        if line.col is not None:  # laid out by its builder
+            rows.append(Row("", line.col, [(p.text, _role(p), p if isinstance(p, Seg) else None)
+                                           for p in line.parts], line.level, line.kind,
+                            guides=False))
             continue
         base = gutter if line.kind == "step" else 0
         col = base + INDENT * line.level
@@ -157,13 +165,43 @@ def layout(doc: Document, width: int) -> list[Row]:
     return rows
 
 
+def _role(part: Seg | Eq) -> Role:
+    return part.role if isinstance(part, Seg) else "math"
+
+
+def table_rows(t: Table, width: int) -> list[Row]:
+    """A table as aligned columns; a last column of math too wide wraps under itself."""
+    col = INDENT * t.level
+    texts = [[t.cell_text(c) for c in r] for r in t.rows]
+    n = len(t.header)
+    widths = [max(len(r[i]) for r in [t.header, *texts]) for i in range(n)]
+    last = col + sum(widths[:-1]) + len(TABLE_GAP) * (n - 1)
+
+    def cells(r: list[str]) -> str:
+        return TABLE_GAP.join(r[i].rjust(widths[i]) if t.right(i) else r[i].ljust(widths[i])
+                              for i in range(len(r))).rstrip()
+    rows = [Row("", col, [(cells(t.header), "dim", None)], t.level, "heading", guides=False)]
+    for i, r in enumerate(texts):
+        role = t.role(i)
+        pieces = wrap_math(r[-1], max(20, width - last)) if t.wrap_last else [r[-1]]
+        rows.append(Row("", col, [(cells([*r[:-1], pieces[0]]), role, None)], t.level,
+                        guides=False))
+        rows += [Row("", last, [(piece, role, None)], t.level, guides=False)
+                 for piece in pieces[1:]]
+    return rows
+
+
 def row_text(row: Row) -> str:
     return (row.gutter + " " * (row.col - len(row.gutter))
             + "".join(t for t, _, _ in row.chunks)).rstrip()
 
 
-def render_plain(d: Derivation, width: int = 80, detail: str | None = None,
-                 slope: Slope | None = None) -> str:
-    doc = document(d, detail, slope=slope)
+def write_plain(doc: Document, width: int = 80) -> str:
+    """The document as plain text, ``width`` columns wide."""
     return "\n".join(row_text(r) for r in layout(doc, width)) + "\n"
 
+
+def render_plain(d: Derivation, width: int = 80, detail: str | None = None,
+                 slope: Slope | None = None) -> str:
+    from chainrule.render._outline import document
+    return write_plain(document(d, detail, slope=slope), width)

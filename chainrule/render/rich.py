@@ -1,4 +1,4 @@
-"""Colour terminal output with rich: the plain lines, styled by role.
+"""Colour terminal output with rich: any document's plain lines, styled by role.
 
 With colour, nested steps hang from dim tree guides (│), and in each composite the inner
 functions are highlighted inside the expression the step works on — u₁ in one colour and,
@@ -11,19 +11,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from chainrule.expr import Expr, Symbol, substitute
-from chainrule.render._outline import document
+from chainrule.render.document import Document, Role
 from chainrule.render.plain import INDENT, Row, layout
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.slope import Slope
 
-__all__ = ["render_rich", "STYLES", "highlight"]
+__all__ = ["write_rich", "render_rich", "STYLES", "highlight"]
 
-STYLES = {
-    "math": "", "words": "", "rule": "dim italic", "head": "italic", "label": "bold cyan", "op": "bold",
-    "result": "bold green", "dim": "dim", "ref": "italic magenta", "good": "green",
-    "warn": "yellow", "title": "bold", "note": "italic",
+# One style per role, for every kind of document.
+STYLES: dict[Role, str] = {
+    "math": "", "words": "", "rule": "dim italic", "head": "italic", "strong": "bold",
+    "label": "bold cyan", "op": "bold", "result": "bold green", "dim": "dim",
+    "ref": "italic magenta", "good": "green", "bad": "bold red", "warn": "yellow",
+    "title": "bold", "note": "italic", "mistake": "bold yellow", "error": "bold red",
 }
 LAYER_STYLES = ("bold yellow", "bold magenta", "bold blue", "bold green", "bold red",
                 "bold cyan")
@@ -67,7 +69,7 @@ def _guides(row: Row) -> list[tuple[str, str]]:
     """The indentation of a nested step as dim tree guides."""
     pad = row.col - len(row.gutter)
     out: list[tuple[str, str]] = []
-    if row.kind != "step" or row.level == 0:
+    if row.kind != "step" or row.level == 0 or not row.guides:
         return [(" " * pad, "")]
     lead = row.base - len(row.gutter)
     out.append((" " * lead, ""))
@@ -79,21 +81,18 @@ def _guides(row: Row) -> list[tuple[str, str]]:
     return out
 
 
-def render_rich(d: Derivation, console: Any, width: int | None = None,
-                detail: str | None = None, slope: Slope | None = None) -> None:
-    """Print ``d`` on a rich ``console``."""
+def write_rich(doc: Document, console: Any, width: int | None = None) -> None:
+    """Print ``doc`` on a rich ``console`` (plain text when the console has no colour)."""
     from rich.text import Text
     width = width or console.width
     colour = console.color_system is not None and not console.no_color
-    for row in layout(document(d, detail, slope=slope), width):
+    for row in layout(doc, width):
         text = Text(no_wrap=True, overflow="ignore")
         text.append(row.gutter, style="dim")
         for chunk, style in (_guides(row) if colour else [(" " * (row.col - len(row.gutter)), "")]):
             text.append(chunk, style=style)
         for chunk, role, seg in row.chunks:
-            style = STYLES.get(role, "")
-            if row.kind == "title":
-                style = "bold"
+            style = "bold" if row.kind == "title" else STYLES.get(role, "")
             if colour and seg is not None and seg.focus and chunk == seg.text:
                 for piece, depth in highlight(seg.focus[0], seg.focus[1:]):
                     text.append(piece, style=LAYER_STYLES[(depth - 1) % len(LAYER_STYLES)]
@@ -102,3 +101,10 @@ def render_rich(d: Derivation, console: Any, width: int | None = None,
                 text.append(chunk, style=style)
         text.rstrip()
         console.print(text, soft_wrap=True)
+
+
+def render_rich(d: Derivation, console: Any, width: int | None = None,
+                detail: str | None = None, slope: Slope | None = None) -> None:
+    """Print the derivation ``d`` on a rich ``console``."""
+    from chainrule.render._outline import document
+    write_rich(document(d, detail, slope=slope), console, width)
