@@ -18,9 +18,9 @@ from chainrule.expr import Expr
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation, diff
+    from chainrule.backprop.descent import descend
+    from chainrule.backprop.gradients import GradResult, grad
     from chainrule.checking import CheckResult, check
-    from chainrule.descent import descend
-    from chainrule.gradients import GradResult, grad
     from chainrule.letform import LetForm, let_form
     from chainrule.parser import parse
     from chainrule.steps import Step
@@ -36,7 +36,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "diff": "chainrule.api", "Derivation": "chainrule.api", "parse": "chainrule.parser",
     "Step": "chainrule.steps", "Verification": "chainrule.verify",
-    "grad": "chainrule.gradients", "GradResult": "chainrule.gradients", "descend": "chainrule.descent",
+    "grad": "chainrule.backprop.gradients", "GradResult": "chainrule.backprop.gradients",
+    "descend": "chainrule.backprop.descent",
     "check": "chainrule.checking", "CheckResult": "chainrule.checking",
     "let_form": "chainrule.letform", "LetForm": "chainrule.letform",
 }

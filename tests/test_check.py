@@ -508,4 +508,4 @@ def test_the_derivation_is_the_brief_detail_level() -> None:
 
 def test_check_stays_a_function_after_its_module_is_imported() -> None:
     import chainrule.checking  # importing a submodule must not shadow chainrule.check
-    assert callable(chainrule.check) and chainrule.check.__module__ == "chainrule.checking"
+    assert callable(chainrule.check) and chainrule.check.__module__ == "chainrule.checking.checker"

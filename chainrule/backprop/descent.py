@@ -6,8 +6,8 @@
     (3.0, False)
 
 The gradient comes from one reverse sweep (:func:`chainrule.grad`), is proven against
-SymPy, and is compiled to a Python function (:mod:`chainrule.codegen`) before the first
-step, so each step costs one call of generated code. A run that diverges — J not a finite
+SymPy, and is compiled to a Python function (:mod:`chainrule.backprop.program`) before the
+first step, so each step costs one call of generated code. A run that diverges — J not a finite
 number, or J larger than at the start and still growing after ``_GROWING`` steps in a row
 — stops early and says so, with a smaller learning rate to try.
 """
@@ -101,7 +101,7 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
     (which must give every symbol, parameters included, a value). ``progress(k, J)`` is
     called after each step. Returns the :class:`Descent` with the history.
     """
-    from chainrule.gradients import grad, parse_point
+    from chainrule.backprop.gradients import grad, parse_point
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) \
             or lr <= 0:
         raise UsageError(f"the learning rate must be a positive number, not {lr!r}")

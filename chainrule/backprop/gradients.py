@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from chainrule.backprop import Sweep, operation_count, reverse_sweep
+from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
 from chainrule.errors import UndefinedError, UsageError
 from chainrule.expr import Expr, free_symbols
 from chainrule.verify import Verification, skipped, verify_derivative
@@ -107,7 +107,7 @@ class PointReport:
     gradient: dict[str, float]                 # from the symbolic partials
     finite_difference: dict[str, float]
     max_error: float                           # largest |symbolic − finite difference|, scaled
-    tables: Any                                # chainrule.compgraph.PointValues
+    tables: Any                                # chainrule.backprop.graph.PointValues
 
     def to_dict(self) -> dict[str, Any]:
         t = self.tables
@@ -167,16 +167,16 @@ class GradResult:
         return ops
 
     def graph(self) -> Any:
-        """The named computational graph (:class:`chainrule.compgraph.Graph`)."""
+        """The named computational graph (:class:`chainrule.backprop.graph.Graph`)."""
         if "graph" not in self._cache:
-            from chainrule.compgraph import build_graph
+            from chainrule.backprop.graph import build_graph
             self._cache["graph"] = build_graph(self.expr, self.wrt)
         return self._cache["graph"]
 
     def at(self, point: str | Mapping[str, Any]) -> PointReport:
         """Values at a point: J, the gradient, the forward/backward tables, a finite-difference
         check. Every symbol of J needs a value."""
-        from chainrule.compgraph import values_at
+        from chainrule.backprop.graph import values_at
         from chainrule.evaluate import evaluate
         values = parse_point(point)
         missing = sorted(free_symbols(self.expr) - set(values), key=natural_key)
@@ -210,14 +210,15 @@ class GradResult:
 
     def program(self, *, numpy: bool = False, name: str | None = None) -> str:
         """A standalone Python function computing J and its gradient (see codegen)."""
-        from chainrule.codegen import backprop_program
+        from chainrule.backprop.program import backprop_program
         return backprop_program(self, numpy=numpy, name=name)
 
     def compile(self, *, numpy: bool = False) -> Any:
         """J and its gradient as a numeric function, ``f(**values) -> (J, {name: ∂J/∂name})``:
-        one pass over the shared graph per call (see :func:`chainrule.codegen.compile_program`).
+        one pass over the shared graph per call (see
+        :func:`chainrule.backprop.program.compile_program`).
         """
-        from chainrule.codegen import compile_program
+        from chainrule.backprop.program import compile_program
         return compile_program(self, numpy=numpy)
 
     def to_dict(self, *, point: str | Mapping[str, Any] | None = None,

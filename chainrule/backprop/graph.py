@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from chainrule.backprop import reverse_sweep
+from chainrule.backprop.sweep import reverse_sweep
 from chainrule.evaluate import evaluate
 from chainrule.expr import Const, Expr, Func, Num, Symbol, free_symbols, postorder, substitute
 from chainrule.functions import FUNCTIONS

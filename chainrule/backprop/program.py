@@ -5,7 +5,7 @@
     >>> f(x=2.0, y=1.0, w=1.0)
     (1.0, {'w': 4.0})
 
-The program follows the computational graph (:mod:`chainrule.compgraph`): a forward pass
+The program follows the computational graph (:mod:`chainrule.backprop.graph`): a forward pass
 with one line per named intermediate, then a backward pass with one line per upstream
 gradient ``dJ_dv`` (∂J/∂v), each the sum over v's parents of the parent's upstream gradient
 times the local derivative on the edge — the reverse sweep written out. Subexpressions
@@ -28,15 +28,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable
 
-from chainrule.backprop import times
+from chainrule.backprop.sweep import times
 from chainrule.errors import UsageError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 from chainrule.printing import _PREC_ATOM, _Piece, _PythonPrinter
 
 if TYPE_CHECKING:
-    from chainrule.compgraph import Graph
-    from chainrule.gradients import GradResult
+    from chainrule.backprop.gradients import GradResult
+    from chainrule.backprop.graph import Graph
 
 __all__ = ["IMPLEMENTATIONS", "backprop_program", "compile_program", "Program"]
 
@@ -294,7 +294,7 @@ def _replace(e: Expr, temps: dict[Expr, Symbol]) -> Expr:
 
 
 def _natural(name: str) -> tuple[Any, ...]:
-    from chainrule.gradients import natural_key
+    from chainrule.backprop.gradients import natural_key
     return natural_key(name)
 
 

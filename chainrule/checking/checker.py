@@ -16,7 +16,7 @@ How it decides
   it stands as numeric. Corners and jumps of |u|, relu, sign and step functions are points
   where the derivative does not exist; the result says so.
 * **Which mistake.** For every layer of the expression (every node of the step tree) and
-  every mistake in :data:`chainrule.mistakes.CATALOGUE` that can happen there, the wrong
+  every mistake in :data:`chainrule.checking.mistakes.CATALOGUE` that can happen there, the wrong
   derivative of that layer is put in place of the right one and the ordinary rules finish
   the derivative around it. Each such candidate is compared with the answer at the sample
   points. When no single mistake matches, pairs at different layers (and a sign error on
@@ -35,13 +35,14 @@ from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
+from chainrule.checking.mistakes import (BY_KIND, CATALOGUE, NBSP, Context, Layer, MistakeKind,
+                                         Variant)
 from chainrule.differentiate import Derivator
 from chainrule.errors import ParseError, UndefinedError, UsageError
 from chainrule.evaluate import evaluate
 from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, depth, free_symbols,
                             node_count, postorder)
 from chainrule.functions import FUNCTIONS
-from chainrule.mistakes import BY_KIND, CATALOGUE, NBSP, Context, Layer, MistakeKind, Variant
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              PowerStep, ProductStep, QuotientStep, ReciprocalStep, Step,
