@@ -15,13 +15,28 @@ first, then symbols, then larger factors — ``cos(x**2)*(2*x**1)`` becomes
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from fractions import Fraction
-from typing import Iterator, Literal
+from typing import Any, Literal
 
-from chainrule.expr import (ONE, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
-                            fraction, free_symbols, postorder)
+from chainrule.expr import (
+    ONE,
+    ZERO,
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    fraction,
+    postorder,
+)
 from chainrule.functions import FUNCTIONS
 
 __all__ = ["SimplifyMode", "light", "sharing", "simplify", "MODES"]
@@ -109,8 +124,7 @@ class _Light:
         pop, push = stack.pop, stack.append
         while stack:
             node, inv, level = pop()
-            kind = node.__class__
-            if kind is Num:
+            if node.__class__ is Num:
                 if node.value == 0 and inv:
                     den.append(node)  # a division by zero stays visible
                     continue
@@ -119,23 +133,24 @@ class _Light:
                     coeff = coeff / value  # a Fraction: exact
                 else:  # an integer coefficient stays an int, which is quicker
                     coeff = coeff * (value.numerator if value.denominator == 1 else value)
-            elif kind is Neg:
+            elif node.__class__ is Neg:
                 coeff = -coeff
                 push((node.arg, inv, level))
-            elif kind is Mul and (level == 0 or len(node.factors) <= _FLAT_LIMIT):
+            elif node.__class__ is Mul and (level == 0 or len(node.factors) <= _FLAT_LIMIT):
                 level += 1
                 stack.extend([(f, inv, level) for f in reversed(node.factors)])
-            elif kind is Div and (level == 0 or _width(node.num) <= _FLAT_LIMIT):
+            elif node.__class__ is Div and (level == 0 or _width(node.num) <= _FLAT_LIMIT):
                 push((node.den, not inv, level + 1))
                 push((node.num, inv, level + 1))
-            elif kind is Pow and node.exp.__class__ is Num and node.exp.value < 0:
-                flipped = Pow(node.base, Num(-node.exp.value)) if node.exp.value != -1 else node.base
+            elif (node.__class__ is Pow and (exp := node.exp).__class__ is Num
+                  and exp.value < 0):
+                flipped = Pow(node.base, Num(-exp.value)) if exp.value != -1 else node.base
                 (num if inv else den).append(flipped)
             else:
                 (den if inv else num).append(node)
         return coeff
 
-    def product(self, coeff: Fraction, num: list[Expr], den: list[Expr]) -> Expr:
+    def product(self, coeff: Fraction | int, num: list[Expr], den: list[Expr]) -> Expr:
         if coeff == 0 and not any(isinstance(d, Num) and d.value == 0 for d in den):
             return ZERO
         num, den = self.combine_bases(num, den)
@@ -175,7 +190,7 @@ class _Light:
             if exp == 0:
                 continue
             target = new_num if exp > 0 else new_den
-            exp = abs(exp)
+            exp = -exp if exp < 0 else exp
             target.append(base if exp == 1 else Pow(base, Num(exp)))
         return new_num, new_den
 
@@ -223,10 +238,11 @@ class _Light:
             return factors
         return sorted(factors, key=self.sort_key)
 
-    def split(self, e: Expr) -> tuple[Fraction, Expr]:
+    def split(self, e: Expr) -> tuple[Fraction | int, Expr]:
         """coefficient · rest, with rest free of a numeric factor (ONE for a number)."""
         coeff = self.coefficients.get(e)
-        if coeff is not None:  # a product written here: its factors are in order already
+        # A product written here (only products are recorded): its factors are in order.
+        if coeff is not None and e.__class__ is Mul:
             if coeff == 1:
                 return coeff, e
             rest = e.factors[1:]
@@ -278,6 +294,8 @@ def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
     first: dict[object, Expr] = {}
     alone: dict[object, Expr | None] = {}  # a like term met once: the term as written
     order: list[object] = []  # None marks where the numbers were written
+    c: Fraction | int
+    rest: Expr
     for term in flat:
         if isinstance(term, Neg) and isinstance(term.arg, Add):
             c, rest = Fraction(1), term
@@ -303,9 +321,9 @@ def _add(s: _Light, node: Add, kids: tuple[Expr, ...]) -> Expr:
             if constant != 0:
                 terms.append(Num(constant))
             continue
-        term = alone[key]
-        if term is not None:  # nothing to combine it with: already in its light form
-            terms.append(term)
+        written = alone[key]
+        if written is not None:  # nothing to combine it with: already in its light form
+            terms.append(written)
             continue
         c, rest = coeffs[key], first[key]
         if c == 0:
@@ -396,8 +414,8 @@ def _one_more_factor(s: _Light, kids: tuple[Expr, ...]) -> Expr | None:
             return None
     mine = s.sort_key(new)
     at = bisect_left(keys, mine) if before else bisect_right(keys, mine)
-    out = Mul(factors[:at] + (new,) + factors[at:])
-    s.sorted_products[out] = keys[:at] + [mine] + keys[at:]
+    out = Mul((*factors[:at], new, *factors[at:]))
+    s.sorted_products[out] = [*keys[:at], mine, *keys[at:]]
     return out
 
 
@@ -412,10 +430,10 @@ def _scaled(s: _Light, kids: tuple[Expr, ...]) -> Expr | None:
         c, f = second.value, first
     else:
         return None
-    kind = f.__class__
-    if kind in _PLAIN_FACTORS or (kind is Pow and f.exp.__class__ is Num and f.exp.value > 0):
+    if f.__class__ in _PLAIN_FACTORS or (
+            f.__class__ is Pow and (exp := f.exp).__class__ is Num and exp.value > 0):
         return s.product(c, [f], [])
-    if kind is Mul and len(f.factors) <= _FLAT_LIMIT:
+    if f.__class__ is Mul and len(f.factors) <= _FLAT_LIMIT:
         coeff = s.coefficients.get(f)
         if coeff is not None:
             rest = list(f.factors if coeff == 1 else f.factors[1:])
@@ -439,7 +457,11 @@ def _mul_handler(s: _Light, node: Expr, kids: tuple[Expr, ...]) -> Expr:
     return s.product(coeff, num, den)
 
 
-_HANDLERS = {Mul: _mul_handler, Neg: _neg, Add: _add, Div: _div, Pow: _pow, Func: _func}
+# Each handler takes a node of its own class, which a dictionary's type cannot say: Any.
+_Handler = Callable[[_Light, Any, tuple[Expr, ...]], Expr]
+_HANDLERS: dict[type[Expr], _Handler] = {
+    Mul: _mul_handler, Neg: _neg, Add: _add, Div: _div, Pow: _pow, Func: _func,
+}
 
 
 _SHARED: ContextVar[_Light | None] = ContextVar("chainrule_light_memo", default=None)
