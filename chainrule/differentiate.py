@@ -19,17 +19,47 @@ function of one inner expression, to ``OUTER_FORMS``).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from chainrule.errors import DifferentiationError, UsageError
-from chainrule.expr import (ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow,
-                            Symbol, depends_on, free_symbols, postorder)
+from chainrule.expr import (
+    ONE,
+    TWO,
+    ZERO,
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    depends_on,
+    free_symbols,
+    postorder,
+)
 from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
-                             FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
-                             QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
-                             VariableStep)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    MultiChainStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    RewriteStep,
+    Step,
+    SumStep,
+    VariableStep,
+)
 
 __all__ = ["differentiate", "Derivator", "MAX_PRODUCT_WORK"]
 
@@ -40,16 +70,19 @@ MAX_PRODUCT_WORK = 1_000_000
 SHARED_PRODUCT = 8
 
 
-class Outer:
+N = TypeVar("N", bound=Expr)
+
+
+class Outer(Generic[N]):
     """A node seen as f(inner): how to write f(u), f′(u), and the elementary step for it.
 
     One small object per composite, holding only the node: a derivation of a 10 000-deep
     chain makes 10 000 of them, and f(u) and f′(u) are written only when a step is shown.
     """
 
-    __slots__ = ("node", "inner")
+    __slots__ = ("inner", "node")
 
-    def __init__(self, node: Expr, inner: Expr) -> None:
+    def __init__(self, node: N, inner: Expr) -> None:
         self.node = node
         self.inner = inner
 
@@ -66,58 +99,57 @@ class Outer:
         raise NotImplementedError
 
 
-class _PowerOuter(Outer):
+class _PowerOuter(Outer[Pow]):
     """uⁿ with a constant n."""
 
     __slots__ = ()
 
     def build(self, u: Expr) -> Expr:
-        return Pow(u, self.node.exp)  # type: ignore[attr-defined]
+        return Pow(u, self.node.exp)
 
     def derivative(self, u: Expr) -> Expr:
-        exp = self.node.exp  # type: ignore[attr-defined]
+        exp = self.node.exp
         lowered = Num(exp.value - 1) if isinstance(exp, Num) else Add((exp, Num(-1)))
         return Mul((exp, Pow(u, lowered)))
 
     def make_step(self, **fields: Any) -> Step:
-        return PowerStep(base=fields["expr"].base, exponent=self.node.exp,  # type: ignore
-                         **fields)
+        return PowerStep(base=fields["expr"].base, exponent=self.node.exp, **fields)
 
 
-class _ExponentialOuter(Outer):
+class _ExponentialOuter(Outer[Pow]):
     """aᵘ with a constant a."""
 
     __slots__ = ()
 
     def build(self, u: Expr) -> Expr:
-        return Pow(self.node.base, u)  # type: ignore[attr-defined]
+        return Pow(self.node.base, u)
 
     def derivative(self, u: Expr) -> Expr:
-        base = self.node.base  # type: ignore[attr-defined]
+        base = self.node.base
         if base is Const("e"):
             return Pow(base, u)
         return Mul((Pow(base, u), Func("log", (base,))))
 
     def make_step(self, **fields: Any) -> Step:
-        return ExponentialStep(base=self.node.base, **fields)  # type: ignore[attr-defined]
+        return ExponentialStep(base=self.node.base, **fields)
 
 
-class _ReciprocalOuter(Outer):
+class _ReciprocalOuter(Outer[Div]):
     """c/u with a constant c."""
 
     __slots__ = ()
 
     def build(self, u: Expr) -> Expr:
-        return Div(self.node.num, u)  # type: ignore[attr-defined]
+        return Div(self.node.num, u)
 
     def derivative(self, u: Expr) -> Expr:
-        return Neg(Div(self.node.num, Pow(u, TWO)))  # type: ignore[attr-defined]
+        return Neg(Div(self.node.num, Pow(u, TWO)))
 
     def make_step(self, **fields: Any) -> Step:
-        return ReciprocalStep(numerator=self.node.num, **fields)  # type: ignore[attr-defined]
+        return ReciprocalStep(numerator=self.node.num, **fields)
 
 
-class _FunctionOuter(Outer):
+class _FunctionOuter(Outer[Func]):
     """f(…, u, …) for a function of the table, u its one argument that moves."""
 
     __slots__ = ("index",)
@@ -127,43 +159,43 @@ class _FunctionOuter(Outer):
         self.index = index
 
     def _args_with(self, u: Expr) -> tuple[Expr, ...]:
-        args, i = self.node.args, self.index  # type: ignore[attr-defined]
-        return args if args[i] is u else args[:i] + (u,) + args[i + 1:]
+        args, i = self.node.args, self.index
+        return args if args[i] is u else (*args[:i], u, *args[i + 1:])
 
     def build(self, u: Expr) -> Expr:
-        node: Func = self.node  # type: ignore[assignment]
+        node = self.node
         return Func(node.name, self._args_with(u), node.order)
 
     def derivative(self, u: Expr) -> Expr:
-        node: Func = self.node  # type: ignore[assignment]
+        node = self.node
         entry = FUNCTIONS[node.name]
         if entry.abstract:
             return Func(node.name, (u,), node.order + 1)
         return entry.partials[self.index](*self._args_with(u))
 
     def make_step(self, **fields: Any) -> Step:
-        return FunctionStep(function=self.node.name, **fields)  # type: ignore[attr-defined]
+        return FunctionStep(function=self.node.name, **fields)
 
 
-def _power_outer(node: Pow, var: str) -> Outer | None:
+def _power_outer(node: Pow, var: str) -> Outer[Pow] | None:
     if depends_on(node.exp, var) or not depends_on(node.base, var):
         return None
     return _PowerOuter(node, node.base)
 
 
-def _exponential_outer(node: Pow, var: str) -> Outer | None:
+def _exponential_outer(node: Pow, var: str) -> Outer[Pow] | None:
     if depends_on(node.base, var) or not depends_on(node.exp, var):
         return None
     return _ExponentialOuter(node, node.exp)
 
 
-def _reciprocal_outer(node: Div, var: str) -> Outer | None:
+def _reciprocal_outer(node: Div, var: str) -> Outer[Div] | None:
     if depends_on(node.num, var) or not depends_on(node.den, var):
         return None
     return _ReciprocalOuter(node, node.den)
 
 
-def _function_outer(node: Func, var: str) -> Outer | None:
+def _function_outer(node: Func, var: str) -> Outer[Func] | None:
     args = node.args
     if len(args) == 1:
         return _FunctionOuter(node, 0) if var in args[0]._free else None
@@ -173,22 +205,23 @@ def _function_outer(node: Func, var: str) -> Outer | None:
     return _FunctionOuter(node, moving[0])
 
 
-OUTER_FORMS: dict[type, Callable[..., Outer | None]] = {
+# Each entry takes a node of its own class, which a dictionary's type cannot say: Any.
+OUTER_FORMS: dict[type, Callable[[Any, str], Outer[Any] | None]] = {
     Func: _function_outer,
     Div: _reciprocal_outer,
 }
 _POW_FORMS = (_power_outer, _exponential_outer)
 
 
-def _outer_of(node: Expr, var: str) -> Outer | None:
+def _outer_of(node: Expr, var: str) -> Outer[Any] | None:
     if isinstance(node, Pow):
         for form in _POW_FORMS:
             found = form(node, var)
             if found is not None:
                 return found
         return None
-    form = OUTER_FORMS.get(type(node))
-    return form(node, var) if form else None
+    make = OUTER_FORMS.get(type(node))
+    return make(node, var) if make else None
 
 
 class Derivator:
@@ -199,7 +232,7 @@ class Derivator:
         self.var = Symbol(variable)
         self.memo: dict[Expr, Step] = _Steps(variable)
         self.layers: dict[Expr, str] = {}
-        self.outers: dict[Expr, Outer | None] = {}
+        self.outers: dict[Expr, Outer[Any] | None] = {}
         self._reserved = set(reserved) | {variable}
         self._next_layer = 1
 
@@ -271,14 +304,18 @@ class Derivator:
         return name
 
     # ── the chain rule: the only place it is applied ─────────────────────────
-    def _chain(self, node: Expr, outer: Outer) -> Step:
+    def _chain(self, node: Expr, outer: Outer[Any]) -> Step:
         name = self.layer(outer.inner)
         inner_step = self.derive(outer.inner)
         f_prime_g = outer.derivative(outer.inner)  # f′(u) built at u = g(x)
         return ChainStep(expr=node, variable=self.variable,
                          result=Mul((f_prime_g, inner_step.result)), layer=name,
                          inner=outer.inner, outer_at_inner=f_prime_g,
-                         inner_derivative=inner_step.result, form=outer, inner_step=inner_step)
+                         inner_derivative=inner_step.result,
+                         # steps.OuterForm declares build, derivative and make_step as
+                         # settable attributes, which methods are not; Outer has the methods.
+                         form=outer,  # type: ignore[arg-type]
+                         inner_step=inner_step)
 
 
 def _zero_or_one(e: Expr) -> bool:
@@ -290,7 +327,7 @@ def _zero_or_one(e: Expr) -> bool:
     return False
 
 
-class _Steps(dict):  # type: ignore[type-arg]
+class _Steps(dict[Expr, Step]):
     """The memo of steps: a constant's step is written the first time a rule asks for it."""
 
     __slots__ = ("variable",)
@@ -361,6 +398,7 @@ def _product(d: Derivator, node: Mul) -> Step:
                                     constant=constant, operand=operand)
     steps = tuple(d.memo[f] for f in moving)
     derivatives = [s.result for s in steps]
+    terms: tuple[Expr, ...]
     if len(moving) <= SHARED_PRODUCT:
         terms = tuple(Mul(tuple(derivatives[j] if j == i else f for j, f in enumerate(moving)))
                       for i in range(len(moving)))
@@ -424,14 +462,15 @@ def _function(d: Derivator, node: Func) -> Step:
                           function=node.name, arguments=node.args, partials=partials)
 
 
-RULES: dict[type, Callable[[Derivator, Expr], Step]] = {
-    Symbol: _symbol,      # type: ignore[dict-item]
-    Add: _sum,            # type: ignore[dict-item]
-    Neg: _neg,            # type: ignore[dict-item]
-    Mul: _product,        # type: ignore[dict-item]
-    Div: _quotient,       # type: ignore[dict-item]
-    Pow: _general_power,  # type: ignore[dict-item]
-    Func: _function,      # type: ignore[dict-item]
+# Each rule takes a node of its own class, which a dictionary's type cannot say: Any.
+RULES: dict[type, Callable[[Derivator, Any], Step]] = {
+    Symbol: _symbol,
+    Add: _sum,
+    Neg: _neg,
+    Mul: _product,
+    Div: _quotient,
+    Pow: _general_power,
+    Func: _function,
 }
 
 

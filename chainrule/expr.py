@@ -18,11 +18,11 @@ from __future__ import annotations
 import gc
 import sys
 import weakref
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 __all__ = [
     "Expr", "Num", "Symbol", "Const", "Add", "Neg", "Mul", "Div", "Pow", "Func",
@@ -182,7 +182,7 @@ class Expr(metaclass=_Interned):
         return to_latex(self)
 
     def to_sympy(self) -> Any:
-        from chainrule.sympy_bridge import to_sympy
+        from chainrule.verify.sympy_bridge import to_sympy
         return to_sympy(self, real=False)
 
     @property
@@ -459,7 +459,13 @@ def num(value: int | Fraction) -> Num:
     return Num(value)
 
 
-def postorder(root: Expr, done: Container[Expr] = ()) -> Iterator[Expr]:
+class Known(Protocol):
+    """What :func:`postorder` may skip: a dict or set of nodes, or any ``node in done`` test."""
+
+    def __contains__(self, node: Expr, /) -> bool: ...
+
+
+def postorder(root: Expr, done: Known = ()) -> Iterator[Expr]:
     """Each distinct node once, children before parents, without recursion.
 
     Nodes in ``done`` (a memo of earlier work) are neither yielded nor descended into.
