@@ -89,7 +89,7 @@ class Derivation:
 
     def to_sympy(self) -> Any:
         """The result as a SymPy expression."""
-        from chainrule.sympy_bridge import to_sympy
+        from chainrule.verify.sympy_bridge import to_sympy
         return to_sympy(self.result, real=False)
 
     @cached_property

@@ -8,9 +8,9 @@
     '10x − 25'
 
 Values are computed twice: with floats (:func:`chainrule.evaluate.evaluate`) and exactly
-(SymPy, within a time budget); the exact value is kept only when the two agree. A point
-where f or f′ does not exist is reported with the reason — the function and the rule of
-its domain that fails there — never with a number. Whether f′ exists is decided by
+(SymPy, within a time budget: :func:`chainrule.verify.exact.exact_value`); the exact value
+is kept only when the two agree. A point where f or f′ does not exist is reported with the
+reason — the function and the rule of its domain that fails there — never with a number. Whether f′ exists is decided by
 evaluating f *strictly* (every function at a point where it is differentiable), so |x| at
 0, ln x at 0 and relu at 0 are refused even though some of their formulas return a number.
 """
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from chainrule.errors import UndefinedError, UsageError
 from chainrule.evaluate import evaluate, number_text, why_undefined
 from chainrule.expr import Add, Expr, Mul, Neg, Num, Symbol, free_symbols, node_count, postorder
+from chainrule.verify.exact import NoRealValue, exact_value, expanded
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
@@ -193,49 +194,12 @@ def point_values(point: Mapping[str, Any] | str | Any, variable: str) -> dict[st
 
 
 # ── values ─────────────────────────────────────────────────────────────────────
-class _NoRealValue(Exception):
-    """SymPy found the exact value and it is not a finite real number (tan(π/2), ln(−1))."""
-
-
-def _exact(expr: Expr, point: dict[str, Expr], number: float) -> Expr | None:
-    """The exact value of ``expr`` at ``point`` (SymPy), when it agrees with ``number``.
-
-    Raises :class:`_NoRealValue` when SymPy shows there is none: floats give tan(π/2) as
-    1.6e16 because π/2 is rounded, and that number must never be shown."""
-    import sympy as sp
-
-    from chainrule.simplify import light
-    from chainrule.sympy_bridge import from_sympy, run_with_budget, sympy_symbol, to_sympy
-    subs = {sympy_symbol(k): to_sympy(v) for k, v in point.items()}
-
-    def work() -> Any:
-        return sp.simplify(to_sympy(expr).subs(subs))
-
-    done, value = run_with_budget(work, _EXACT_BUDGET)
-    if not done or isinstance(value, BaseException) or getattr(value, "free_symbols", True):
-        return None
-    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or value.is_extended_real is False:
-        raise _NoRealValue
-    try:
-        approx = complex(value.evalf(30))
-    except (TypeError, ValueError):
-        return None
-    if abs(approx.imag) > 1e-12 * max(1.0, abs(approx.real)):
-        raise _NoRealValue
-    if not math.isclose(approx.real, number, rel_tol=1e-9, abs_tol=1e-12):
-        return None
-    try:
-        return light(from_sympy(value))
-    except Exception:  # noqa: BLE001 — a form we cannot show is simply not shown
-        return None
-
-
 def _value(expr: Expr, point: dict[str, Expr], floats: dict[str, float], *,
            strict: bool = False) -> Value:
     number = evaluate(expr, floats, strict=strict)
     try:
-        return Value(number, _exact(expr, point, number))
-    except _NoRealValue:
+        return Value(number, exact_value(expr, point, number, budget=_EXACT_BUDGET))
+    except NoRealValue:
         raise UndefinedError(f"{expr.pretty()} has no real value here") from None
 
 
@@ -335,8 +299,6 @@ def _tangent(fa: Value, dfa: Value, var: str, a: Expr) -> tuple[Expr | None, Exp
     """y = f(a) + f′(a)(x − a), as written and multiplied out; only with exact values."""
     if fa.exact is None or dfa.exact is None:
         return None, None
-    from chainrule.simplify import light
-    from chainrule.sympy_bridge import from_sympy, to_sympy
     x = Symbol(var)
     shift: Expr = x if a == Num(0) else Add((x, Neg(a)))
     slope_term: Expr = (shift if dfa.exact == Num(1) else Neg(shift) if dfa.exact == Num(-1)
@@ -344,11 +306,9 @@ def _tangent(fa: Value, dfa: Value, var: str, a: Expr) -> tuple[Expr | None, Exp
     written: Expr = slope_term if fa.exact == Num(0) else Add((fa.exact, slope_term))
     if dfa.exact == Num(0):
         written = fa.exact
-    try:
-        import sympy as sp
-        tidy = light(from_sympy(sp.expand(to_sympy(written))))
-    except Exception:  # noqa: BLE001 — the written form is still right
-        tidy = written
+    tidy = expanded(written)
+    if tidy is None:
+        tidy = written  # SymPy could not multiply it out: the written form is still right
     if isinstance(tidy, Add) and not free_symbols(tidy.terms[0]):  # 10x − 25, not −25 + 10x
         tidy = Add(tidy.terms[1:] + tidy.terms[:1])
     return written, tidy

@@ -40,13 +40,17 @@ from chainrule.checking.mistakes import (BY_KIND, CATALOGUE, NBSP, Context, Laye
 from chainrule.differentiate import Derivator
 from chainrule.errors import ParseError, UndefinedError, UsageError
 from chainrule.evaluate import evaluate
-from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, depth, free_symbols,
+from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, free_symbols,
                             node_count, postorder)
 from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              PowerStep, ProductStep, QuotientStep, ReciprocalStep, Step,
                              VariableStep, walk)
+from chainrule.verify.equivalence import (RANGES, REARRANGED_RTOL, SIMPLIFY_OPS,
+                                          abstract_stand_ins, close, equal_precisely_at,
+                                          has_abstract, same_form, symbolically_equal,
+                                          sympy_can)
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
@@ -60,17 +64,11 @@ _SAMPLES = 10            # points a candidate must match (fewer only when fewer 
 _MIN_EQUAL = 6           # agreeing points needed to accept an answer numerically
 _MIN_MATCH = 3           # points needed before any diagnosis is made
 _CANDIDATES = 400        # random points tried to find the samples
-_RTOL, _ATOL = 1e-7, 1e-9
-_MATCH_RTOL = 1e-6       # candidates are other arrangements of a formula: a little looser
 _MAX_LAYERS = 60         # layers examined (outermost first) in very large expressions
 _MAX_PAIR_SINGLES = 90   # single mistakes combined into pairs
 _WORK = 3_000_000        # candidates × expression size: bounds the search, deterministically
                          # (about two seconds; small expressions never reach it)
-_SYMPY_OPS = 400         # SymPy's simplify is asked only about differences this small
 _MAX_PIECES = 40         # terms or factors compared one by one
-_SYMPY_DEPTH = 150       # deeper trees are not handed to SymPy (its algorithms recurse)
-_SYMPY_NODES = 4000
-_RANGES = ((-2.0, 2.0), (0.05, 3.0), (1.05, 4.0), (-0.95, 0.95), (-4.0, -1.05))
 
 
 # ── results ──────────────────────────────────────────────────────────────────
@@ -315,10 +313,6 @@ class _Sample:
     answer: float | None
 
 
-def _close(a: float, b: float, rtol: float = _RTOL) -> bool:
-    return abs(a - b) <= _ATOL + rtol * max(abs(a), abs(b))
-
-
 class _Sampler:
     """Points where the expression is differentiable, with the derivative and the answer."""
 
@@ -328,19 +322,16 @@ class _Sampler:
         self.names = sorted(free_symbols(expr) | free_symbols(answer) | {variable})
         self.abstract: Any = None
         self.impls: Any = None
-        from chainrule.verify import _has_abstract  # shared with verification
-        if _has_abstract(expr) or _has_abstract(answer):
-            from chainrule.verify import _abstract_impls
-            self.abstract = _abstract_impls()
+        if has_abstract(expr) or has_abstract(answer):
+            self.abstract = abstract_stand_ins()
             self.impls = self.abstract["impls"]
         self.samples = self._collect()
-        self._oracle: Any = None
 
     def _collect(self) -> list[_Sample]:
         rng = random.Random(20261125)
         out: list[_Sample] = []
         for i in range(_CANDIDATES):
-            lo, hi = _RANGES[i % len(_RANGES)] if i < 200 else _RANGES[rng.randrange(5)]
+            lo, hi = RANGES[i % len(RANGES)] if i < 200 else RANGES[rng.randrange(5)]
             point = {n: round(rng.uniform(lo, hi), 4) for n in self.names}
             try:
                 evaluate(self.expr, point, strict=True, abstract=self.impls)
@@ -358,21 +349,12 @@ class _Sampler:
 
     def _precise(self, point: dict[str, float]) -> bool:
         """Whether answer and derivative agree at 30 digits (SymPy) at ``point``."""
-        from chainrule.sympy_bridge import to_sympy
-        from chainrule.verify import _agree_precisely
-        if not (_sympy_can(self.answer) and _sympy_can(self.derivative)):
-            return False
-        try:
-            if self._oracle is None:
-                self._oracle = to_sympy(self.derivative)
-            return _agree_precisely(self.answer, self._oracle, point, self.abstract)
-        except (RecursionError, ArithmeticError, ValueError, TypeError):
-            return False
+        return equal_precisely_at(self.answer, self.derivative, point, self.abstract)
 
     def equivalence(self, budget: float) -> tuple[Equivalence, Disagreement | None]:
         agreed = 0
         for s in self.samples:
-            if s.answer is not None and _close(s.answer, s.derivative):
+            if s.answer is not None and close(s.answer, s.derivative):
                 agreed += 1
                 continue
             if self._precise(s.point):  # rounding, or a form our floats cannot evaluate
@@ -387,7 +369,9 @@ class _Sampler:
         if corners:
             where = ", ".join(f"{c.pretty()} = 0" for c in corners)
             note = f"equal wherever the derivative exists; it does not exist where {where}"
-        proven = _symbolically_equal(self.answer, self.derivative, budget)
+        proven = (sympy_can(self.answer) and sympy_can(self.derivative)
+                  and symbolically_equal(self.answer, self.derivative, budget,
+                                         max_ops=SIMPLIFY_OPS))
         if proven:
             return Equivalence(True, "symbolic", "equal to the derivative (symbolic)", agreed,
                                corners, note), None
@@ -428,35 +412,6 @@ def _corners(expr: Expr) -> tuple[Expr, ...]:
         if math.isfinite(value) and node.args[0] not in found:
             found.append(node.args[0])
     return tuple(found)
-
-
-def _sympy_can(e: Expr) -> bool:
-    """Whether SymPy may be given ``e``: its algorithms recurse, so not very deep trees."""
-    return node_count(e) <= _SYMPY_NODES and depth(e) <= _SYMPY_DEPTH
-
-
-def _symbolically_equal(answer: Expr, derivative: Expr, budget: float) -> bool:
-    if not (_sympy_can(answer) and _sympy_can(derivative)):
-        return False
-    import sympy as sp
-
-    from chainrule.sympy_bridge import run_with_budget, to_sympy
-
-    def work() -> bool:
-        a, d = to_sympy(answer), to_sympy(derivative)
-        if a == d:
-            return True
-        difference = a - d
-        if difference.has(sp.Subs, sp.Derivative):
-            difference = difference.doit()
-        if difference == 0 or sp.expand(difference) == 0:
-            return True
-        if sp.count_ops(difference) > _SYMPY_OPS:
-            return False
-        return bool(sp.simplify(difference) == 0)
-
-    done, value = run_with_budget(work, budget)
-    return bool(done and value is True)
 
 
 # ── diagnosis ────────────────────────────────────────────────────────────────
@@ -517,7 +472,6 @@ class _Diagnoser:
                  abstract: Any, answer: Expr) -> None:
         self.expr, self.variable = expr, variable
         self.answer = answer
-        self._answer_form: Any = None
         self.samples = samples
         self.impls = abstract["impls"] if abstract else None
         self.reserved = free_symbols(expr)
@@ -574,7 +528,7 @@ class _Diagnoser:
             except UndefinedError:
                 return False
             assert s.answer is not None
-            if not _close(value, s.answer, _MATCH_RTOL):
+            if not close(value, s.answer, REARRANGED_RTOL):
                 return False
         return True
 
@@ -602,12 +556,7 @@ class _Diagnoser:
     def same_form(self, candidate: Expr) -> bool:
         """Whether the candidate, tidied, is the answer as written up to the order of terms
         and factors (SymPy's canonical order; nothing is expanded or simplified)."""
-        from chainrule.sympy_bridge import to_sympy
-        if not (_sympy_can(candidate) and _sympy_can(self.answer)):
-            return False
-        if self._answer_form is None:
-            self._answer_form = to_sympy(self.answer)
-        return bool(to_sympy(light(candidate)) == self._answer_form)
+        return sympy_can(candidate) and same_form(light(candidate), self.answer)
 
     def run(self) -> list[_Diagnosis]:
         singles = self.singles()
@@ -679,7 +628,7 @@ def _values(e: Expr, samples: list[_Sample], impls: Any) -> list[float | None]:
 
 def _same(a: list[float | None], b: list[float | None]) -> bool:
     pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
-    return len(pairs) >= _MIN_MATCH and all(_close(x, y, _MATCH_RTOL) for x, y in pairs)
+    return len(pairs) >= _MIN_MATCH and all(close(x, y, REARRANGED_RTOL) for x, y in pairs)
 
 
 def _terms(e: Expr) -> list[Expr]:
@@ -767,9 +716,9 @@ def _simple_ratio(ours: Sequence[float | None], theirs: Sequence[float | None]) 
     """theirs / ours when it is the same simple fraction (not 0 or 1) at every point."""
     ratios = [b / a for a, b in zip(ours, theirs)
               if a is not None and b is not None and abs(a) > 1e-9]
-    if len(ratios) < _MIN_MATCH or not all(_close(r, ratios[0], 1e-6) for r in ratios):
+    if len(ratios) < _MIN_MATCH or not all(close(r, ratios[0], 1e-6) for r in ratios):
         return None
     simple = Fraction(ratios[0]).limit_denominator(24)
-    if simple in (0, 1) or not _close(float(simple), ratios[0], 1e-9):
+    if simple in (0, 1) or not close(float(simple), ratios[0], 1e-9):
         return None
     return simple

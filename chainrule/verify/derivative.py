@@ -26,7 +26,10 @@ from typing import Any, Literal
 
 from chainrule.errors import UndefinedError, VerificationError
 from chainrule.evaluate import evaluate
-from chainrule.expr import Expr, Func, free_symbols, node_count, postorder
+from chainrule.expr import Expr, free_symbols
+from chainrule.verify.equivalence import (RANGES, abstract_stand_ins, agree_precisely, close,
+                                          close_to_estimate, concrete, has_abstract,
+                                          has_huge_constant, symbolically_equal, sympy_can)
 
 __all__ = ["Verification", "VerifyMode", "verify_derivative", "skipped"]
 
@@ -35,10 +38,6 @@ Status = Literal["symbolic", "numeric", "skipped"]
 
 _POINTS = 6                 # points that must agree
 _CANDIDATES = 400           # points tried to find them
-_RTOL = 1e-7
-_ATOL = 1e-9
-_SYMPY_NODE_LIMIT = 4000    # beyond this, SymPy's recursive algorithms are not asked
-_SYMPY_DEPTH_LIMIT = 150
 _SCREEN_POINTS = 2          # a quick look before SymPy is asked: points that must agree …
 _SCREEN_CANDIDATES = 12     # … among this many
 _GROSS = 1e-3               # a disagreement this large, twice, is a wrong answer
@@ -68,49 +67,17 @@ def skipped() -> Verification:
 
 
 
-
-def _abstract_impls() -> dict[str, Any]:
-    import sympy as sp
-    t = sp.Symbol("t", real=True)
-    built = {"f": sp.sin(2 * t) + t ** 3 / 7 + t / 3,
-             "g": sp.exp(t / 3) + t ** 2 / 5,
-             "h": sp.cos(t / 2) + t ** 3 / 11}
-    impls: dict[str, Any] = {}
-    for name, body in built.items():
-        cache: dict[int, Any] = {}
-
-        def call(order: int, value: float, _body: Any = body, _cache: dict[int, Any] = cache) -> float:
-            fn = _cache.get(order)
-            if fn is None:
-                fn = _cache[order] = sp.lambdify(t, sp.diff(_body, t, order) if order else _body,
-                                                 "math")
-            return float(fn(value))
-        impls[name] = call
-    return {"impls": impls, "bodies": built, "t": t}
-
-
-def _has_abstract(expr: Expr) -> bool:
-    from chainrule.functions import FUNCTIONS
-    return any(isinstance(n, Func) and FUNCTIONS[n.name].abstract for n in postorder(expr))
-
-
 def _candidates(names: list[str], rng: random.Random) -> list[dict[str, float]]:
     """Points to try: small values first, then every scale from 0.03 to 100, either sign
     (so a domain like acosh(x − 10), x > 11, is found too)."""
-    ranges = [(-2.0, 2.0), (0.05, 3.0), (1.05, 4.0), (-0.95, 0.95), (-4.0, -1.05)]
-
     def draw(i: int) -> float:
         if i < 150:
-            lo, hi = ranges[i % len(ranges)]
+            lo, hi = RANGES[i % len(RANGES)]
             return rng.uniform(lo, hi)
         magnitude = 10 ** rng.uniform(-1.5, 2.0)
         return magnitude if rng.random() < 0.6 else -magnitude
 
     return [{n: round(draw(i), 6) for n in names} for i in range(_CANDIDATES)]
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= _ATOL + _RTOL * max(abs(a), abs(b))
 
 
 def _central_difference(expr: Expr, var: str, point: dict[str, float], abstract: Any) -> float:
@@ -129,7 +96,7 @@ def _central_difference(expr: Expr, var: str, point: dict[str, float], abstract:
     for h in (1e-3 * scale, 1e-4 * scale, 1e-5 * scale):
         coarse, mid, fine = d(h), d(h / 2), d(h / 4)
         estimate, check = (4 * fine - mid) / 3, (4 * mid - coarse) / 3
-        if _close_loose(estimate, check):
+        if close_to_estimate(estimate, check):
             return estimate
     raise ValueError("the finite difference does not settle at this point")
 
@@ -139,7 +106,7 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
     """Check ``result`` = d/d(var) ``expr``; raise :class:`VerificationError` if it is not."""
     start = time.perf_counter()
     names = sorted(free_symbols(expr) | free_symbols(result) | {var})
-    abstract = _abstract_impls() if (_has_abstract(expr) or _has_abstract(result)) else None
+    abstract = abstract_stand_ins() if (has_abstract(expr) or has_abstract(result)) else None
     impls = abstract["impls"] if abstract else None
 
     _screen(expr, var, result, names, impls, what)
@@ -166,7 +133,7 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
                 theirs = _central_difference(expr, var, point, impls)
             except (UndefinedError, ValueError, ZeroDivisionError, OverflowError):
                 continue
-            if not _close_loose(ours, theirs):
+            if not close_to_estimate(ours, theirs):
                 raise VerificationError(
                     f"{what} is wrong: at {_fmt_point(point)} it gives {ours:.10g}, but a "
                     f"finite difference gives {theirs:.10g}", point=point, ours=ours, theirs=theirs)
@@ -175,10 +142,10 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
             if agreed >= _POINTS:
                 break
             continue
-        if not _close(ours, theirs):
+        if not close(ours, theirs):
             if oracle is not None:
-                from chainrule.sympy_bridge import run_with_budget
-                done, same = run_with_budget(lambda: _agree_precisely(
+                from chainrule.verify.sympy_bridge import run_with_budget
+                done, same = run_with_budget(lambda: agree_precisely(
                     result, oracle_concrete, point, abstract), budget)
                 if not done or isinstance(same, BaseException):
                     raise VerificationError(
@@ -188,7 +155,7 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
                         theirs=theirs)
                 if same:
                     continue  # equal at 30 digits: float rounding
-            if oracle is None and _close_loose(ours, theirs):
+            if oracle is None and close_to_estimate(ours, theirs):
                 continue
             raise VerificationError(
                 f"{what} is wrong: at {_fmt_point(point)} it gives {ours:.10g}, but "
@@ -200,7 +167,7 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
 
     if agreed == 0:
         _refuse_if_nowhere_defined(expr)
-    if oracle is not None and _symbolically_equal(result, oracle, budget):
+    if oracle is not None and symbolically_equal(result, oracle, budget):
         return Verification("symbolic", "equal to SymPy's derivative (symbolic)", agreed,
                             time.perf_counter() - start, reference)
     if agreed == 0:
@@ -254,7 +221,7 @@ def _refuse_if_nowhere_defined(expr: Expr) -> None:
     """1/(x − x) has no derivative to prove: say so instead of "0, proven"."""
     import sympy as sp
 
-    from chainrule.sympy_bridge import run_with_budget, to_sympy
+    from chainrule.verify.sympy_bridge import run_with_budget, to_sympy
     done, value = run_with_budget(lambda: to_sympy(expr), 2.0)
     if done and not isinstance(value, BaseException) and value.has(sp.zoo, sp.nan):
         # SymPy's zoo (complex infinity) and nan, in words
@@ -268,22 +235,15 @@ def _fmt_point(point: dict[str, float]) -> str:
     return ", ".join(f"{k} = {v:g}" for k, v in point.items())
 
 
-def _close_loose(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-5 * max(1.0, abs(a), abs(b))
-
-
 def _oracle(expr: Expr, var: str, names: list[str], abstract: Any,
             budget: float) -> tuple[Any, Any, Any]:
     """SymPy's derivative of the input, the same with the abstract functions made concrete,
     and a fast numeric function of the latter — or (None, None, None)."""
-    if node_count(expr) > _SYMPY_NODE_LIMIT or _has_huge_constant(expr):
-        return None, None, None
-    from chainrule.expr import depth
-    if depth(expr) > _SYMPY_DEPTH_LIMIT:
+    if not sympy_can(expr) or has_huge_constant(expr):
         return None, None, None
     import sympy as sp
 
-    from chainrule.sympy_bridge import run_with_budget, sympy_symbol, to_sympy
+    from chainrule.verify.sympy_bridge import run_with_budget, sympy_symbol, to_sympy
 
     def work() -> tuple[Any, Any, Any]:
         sym_in = to_sympy(expr)
@@ -291,7 +251,7 @@ def _oracle(expr: Expr, var: str, names: list[str], abstract: Any,
         derivative = sp.diff(sym_in, x)
         numeric_form = derivative
         if abstract is not None:
-            numeric_form = sp.diff(_concrete(sym_in, abstract), x).doit()  # no Derivative left
+            numeric_form = sp.diff(concrete(sym_in, abstract), x).doit()  # no Derivative left
         try:
             fn = sp.lambdify([sympy_symbol(n) for n in names], numeric_form,
                              modules=[_LAMBDIFY_EXTRA, "math"])
@@ -303,17 +263,6 @@ def _oracle(expr: Expr, var: str, names: list[str], abstract: Any,
     if not done or isinstance(value, BaseException):
         return None, None, None
     return value
-
-
-def _has_huge_constant(expr: Expr) -> bool:
-    """A constant power such as 9**9**9: SymPy would compute it, holding the GIL for minutes."""
-    from chainrule.expr import Num, Pow
-    for node in postorder(expr):
-        if isinstance(node, Pow) and not free_symbols(node) and not isinstance(node.exp, Num):
-            return True
-        if isinstance(node, Pow) and isinstance(node.exp, Num) and abs(node.exp.value) > 10_000:
-            return True
-    return False
 
 
 def _heaviside(v: float, *_: Any) -> float:
@@ -331,55 +280,3 @@ _LAMBDIFY_EXTRA = {
     "sign": lambda v: float((v > 0) - (v < 0)),
     "Max": max, "Min": min,
 }
-
-
-def _concrete_functions(abstract: Any) -> Any:
-    """name ↦ (order, SymPy argument) ↦ the stand-in's derivative of that order there."""
-    if abstract is None:
-        return None
-    import sympy as sp
-    t = abstract["t"]
-    return {name: (lambda order, arg, _b=body: (sp.diff(_b, t, order) if order else _b).subs(t, arg))
-            for name, body in abstract["bodies"].items()}
-
-
-def _concrete(e: Any, abstract: Any) -> Any:
-    import sympy as sp
-    t = abstract["t"]
-    return e.replace(lambda a: isinstance(a, sp.core.function.AppliedUndef),
-                     lambda a: abstract["bodies"][a.func.__name__].subs(t, a.args[0]))
-
-
-def _agree_precisely(result: Expr, oracle: Any, point: dict[str, float], abstract: Any) -> bool:
-    """Recheck a disagreement at 30 digits: rounding in floats must not fail a right answer."""
-    import sympy as sp
-
-    from chainrule.sympy_bridge import sympy_symbol, to_sympy
-    ours, theirs = to_sympy(result, abstract=_concrete_functions(abstract)), oracle
-    subs = {sympy_symbol(k): sp.Rational(str(v)) for k, v in point.items()}
-    try:
-        a = complex(ours.evalf(30, subs=subs))
-        b = complex(theirs.evalf(30, subs=subs))
-    except (TypeError, ValueError):
-        return False
-    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
-
-
-def _symbolically_equal(result: Expr, oracle: Any, budget: float) -> bool:
-    import sympy as sp
-
-    from chainrule.sympy_bridge import run_with_budget, to_sympy
-
-    def work() -> bool:
-        ours = to_sympy(result)
-        if ours == oracle:
-            return True
-        difference = ours - oracle
-        if difference == 0 or sp.expand(difference) == 0:
-            return True
-        if difference.has(sp.Subs, sp.Derivative):
-            difference = difference.doit()
-        return bool(sp.simplify(difference) == 0)
-
-    done, value = run_with_budget(work, budget)
-    return bool(done and value is True)

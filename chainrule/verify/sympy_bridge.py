@@ -1,0 +1,263 @@
+"""Conversion between our expressions and SymPy's, in both directions.
+
+SymPy only ever receives trees we built: symbols are created with ``sympy.Symbol(name)``
+from names our parser accepted, never from user text.
+"""
+
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+from typing import Any, Callable
+
+import sympy as sp
+
+from chainrule.errors import ChainruleError
+from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, fraction,
+                            postorder)
+from chainrule.functions import FUNCTIONS
+
+__all__ = ["to_sympy", "from_sympy", "sympy_symbol", "sympy_simplify", "run_with_budget"]
+
+_SYMBOLS: dict[str, sp.Symbol] = {}
+_BIG = 10_000  # a power of numbers beyond this many bits is kept unevaluated
+
+
+def sympy_symbol(name: str) -> sp.Symbol:
+    """Our symbols are real: the derivative of |x| is sign(x), not a complex expression."""
+    sym = _SYMBOLS.get(name)
+    if sym is None:
+        sym = _SYMBOLS[name] = sp.Symbol(name, real=True)
+    return sym
+
+
+def _abstract(name: str, order: int, arg: Any) -> Any:
+    fn = sp.Function(name)
+    if order == 0:
+        return fn(arg)
+    if isinstance(arg, sp.Symbol):
+        return sp.Derivative(fn(arg), (arg, order))
+    xi = sp.Dummy("xi")
+    return sp.Subs(sp.Derivative(fn(xi), (xi, order)), xi, arg)
+
+
+def _pow(base: Any, exp: Any) -> Any:
+    if base.is_Number and exp.is_Number:
+        try:
+            # the bits of the numerator or denominator the power would have
+            size = abs(float(exp)) * max(1, int(abs(base.p)).bit_length(),
+                                         int(base.q).bit_length())
+        except (AttributeError, OverflowError, ValueError, TypeError):
+            size = float("inf")
+        if size > _BIG:
+            return sp.Pow(base, exp, evaluate=False)
+    return sp.Pow(base, exp)
+
+
+_TO: dict[type, Callable[[Expr, list[Any]], Any]] = {
+    Num: lambda n, k: sp.Rational(n.value.numerator, n.value.denominator),  # type: ignore[attr-defined]
+    Symbol: lambda n, k: sympy_symbol(n.name),  # type: ignore[attr-defined]
+    Const: lambda n, k: sp.pi if n.name == "pi" else sp.E,  # type: ignore[attr-defined]
+    Add: lambda n, k: sp.Add(*k),
+    Neg: lambda n, k: -k[0],
+    Mul: lambda n, k: sp.Mul(*k),
+    Div: lambda n, k: k[0] / k[1],
+    Pow: lambda n, k: _pow(k[0], k[1]),
+    Func: lambda n, k: (_abstract(n.name, n.order, k[0]) if FUNCTIONS[n.name].abstract  # type: ignore[attr-defined]
+                        else FUNCTIONS[n.name].sympy(sp, *k)),  # type: ignore[attr-defined]
+}
+
+
+def to_sympy(expr: Expr, memo: dict[Expr, Any] | None = None, *, real: bool = True,
+             abstract: dict[str, Callable[[int, Any], Any]] | None = None) -> Any:
+    """The SymPy expression for ``expr`` (built bottom-up, without recursion).
+
+    Internally symbols are real (so |x|′ is sign(x)); ``real=False`` gives plain
+    ``sympy.Symbol(name)`` symbols, the ones a user's own SymPy code has. ``abstract``
+    replaces f, g, h (and their derivatives f′, f″, …) by concrete functions.
+    """
+    memo = {} if memo is None else memo
+    for node in postorder(expr, memo):
+        if node not in memo:
+            kids = [memo[c] for c in node.children]
+            if abstract and isinstance(node, Func) and node.name in abstract:
+                memo[node] = abstract[node.name](node.order, kids[0])
+            else:
+                memo[node] = _TO[type(node)](node, kids)
+    out = memo[expr]
+    if not real:
+        out = out.xreplace({s: sp.Symbol(s.name) for s in out.free_symbols
+                            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)})
+    return out
+
+
+# ── from SymPy ───────────────────────────────────────────────────────────────
+_BY_SYMPY_NAME = {name: name for name, e in FUNCTIONS.items() if not e.abstract}
+
+
+def _from_number(e: Any) -> Expr:
+    if e.is_Rational:
+        return Num(Fraction(int(e.p), int(e.q)))
+    if e.is_Float:
+        return Num(Fraction(str(e)))
+    raise ChainruleError(f"cannot use the number {e} in chainrule")
+
+
+def _from_mul(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
+    coeff = Fraction(1)
+    top: list[Expr] = []
+    bottom: list[Expr] = []
+    for arg, kid in zip(e.args, kids):
+        if arg.is_Rational:
+            coeff *= Fraction(int(arg.p), int(arg.q))
+        elif arg.is_Pow and arg.exp.is_Rational and arg.exp < 0:
+            bottom.append(_from_pow_parts(memo[arg.base], -arg.exp))
+        else:
+            top.append(kid)
+    return fraction(coeff, top, bottom)
+
+
+def _from_pow_parts(base: Expr, exp: Any) -> Expr:
+    if exp == 1:
+        return base
+    if exp == sp.Rational(1, 2):
+        return Func("sqrt", (base,))
+    return Pow(base, _from_number(exp))
+
+
+def _from_pow(e: Any, kids: list[Expr]) -> Expr:
+    base, exp = kids
+    if e.base is sp.E:
+        return Func("exp", (exp,))
+    if e.exp.is_Rational and e.exp < 0:
+        return Div(Num(1), _from_pow_parts(base, -e.exp))
+    if e.exp == sp.Rational(1, 2):
+        return Func("sqrt", (base,))
+    return Pow(base, exp)
+
+
+def _from_add(e: Any, kids: list[Expr]) -> Expr:
+    terms = sorted(kids, key=lambda k: isinstance(k, Neg) or (isinstance(k, Num) and k.value < 0))
+    return Add(tuple(terms))
+
+
+def _from_function(e: Any, kids: list[Expr]) -> Expr:
+    name = type(e).__name__
+    if isinstance(e, sp.Max) and len(e.args) == 2 and sp.S.Zero in e.args:
+        other = kids[1] if e.args[0] == 0 else kids[0]
+        return Func("relu", (other,))
+    if name in ("f", "g", "h") and len(kids) == 1:
+        return Func(name, tuple(kids))
+    ours = _BY_SYMPY_NAME.get(name.lower())
+    if ours is None:
+        raise ChainruleError(f"chainrule has no function {name}")
+    if isinstance(e, sp.Heaviside) and len(kids) == 2 and e.args[1] == sp.S.Half:
+        kids = kids[:1]  # SymPy's Heaviside(u, 1/2): ours is 1/2 at 0 as well
+    if len(kids) not in FUNCTIONS[ours].arities:
+        raise ChainruleError(f"chainrule cannot represent the SymPy expression {e}")
+    return Func(ours, tuple(kids))
+
+
+def _from_derivative(e: Any) -> Expr:
+    """Derivative(f(x), x) or Subs(Derivative(f(ξ), ξ), ξ, u): an abstract f′."""
+    if isinstance(e, sp.Subs):
+        deriv, (point,) = e.args[0], e.args[2]
+        inner = from_sympy(point)
+    else:
+        deriv, inner = e, None
+    fn = deriv.expr
+    if fn.func.__name__ not in ("f", "g", "h") or len(fn.args) != 1:
+        raise ChainruleError(f"chainrule cannot represent {e}")
+    order = sum(int(n) for _, n in deriv.variable_count)
+    arg = inner if inner is not None else from_sympy(fn.args[0])
+    return Func(fn.func.__name__, (arg,), order)
+
+
+def from_sympy(e: Any) -> Expr:
+    """Our expression for a SymPy expression (products with negative powers become quotients)."""
+    memo: dict[Any, Expr] = {}
+    stack: list[tuple[Any, bool]] = [(e, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        if isinstance(node, (sp.Derivative, sp.Subs)):
+            memo[node] = _from_derivative(node)
+            continue
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in memo)
+            continue
+        kids = [memo[a] for a in node.args]
+        memo[node] = _convert(node, kids, memo)
+    return memo[e]
+
+
+def _convert(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
+    if e.is_Number:
+        return _from_number(e)
+    if e is sp.pi:
+        return Const("pi")
+    if e is sp.E:
+        return Const("e")
+    if e.is_Symbol:
+        return Symbol(e.name)
+    if e.is_Add:
+        return _from_add(e, kids)
+    if e.is_Mul:
+        return _from_mul(e, kids, memo)
+    if e.is_Pow:
+        return _from_pow(e, kids)
+    if isinstance(e, sp.exp):
+        return Func("exp", tuple(kids))
+    if isinstance(e, (sp.Function, sp.Max)):
+        return _from_function(e, kids)
+    raise ChainruleError(f"chainrule cannot represent the SymPy expression {e}")
+
+
+# ── bounded SymPy work ───────────────────────────────────────────────────────
+def run_with_budget(fn: Callable[[], Any], budget: float) -> tuple[bool, Any]:
+    """Run ``fn`` in a daemon thread; (True, value) if it finished within ``budget`` seconds.
+
+    SymPy has no time limits of its own. A thread that overruns is told to stop (an
+    exception is raised in it at its next Python instruction, so an abandoned
+    ``simplify`` does not go on using a CPU in a long-lived process); it is a daemon, so it
+    never keeps the process alive either way. Exceptions are returned as the value.
+    """
+    box: list[Any] = []
+
+    def target() -> None:
+        try:
+            try:
+                box.append(fn())
+            except BaseException as exc:  # noqa: BLE001 — returned to the caller
+                box.append(exc)
+        except BaseException:  # noqa: BLE001 — the stop request arrived as it finished
+            pass
+
+    thread = threading.Thread(target=target, daemon=True, name="chainrule-sympy")
+    thread.start()
+    thread.join(budget)
+    if not box:
+        if thread.is_alive() and thread.ident is not None:
+            _stop(thread.ident)
+        return False, None
+    return True, box[0]
+
+
+class _OverBudget(BaseException):
+    """Raised inside a SymPy thread that ran out of time (not an Exception: SymPy's
+    ``except Exception`` blocks must not swallow it)."""
+
+
+def _stop(ident: int) -> None:
+    import ctypes
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                               ctypes.py_object(_OverBudget))
+
+
+def sympy_simplify(e: Any, budget: float) -> Any | None:
+    done, value = run_with_budget(lambda: sp.simplify(e), budget)
+    if not done or isinstance(value, BaseException):
+        return None
+    return value
