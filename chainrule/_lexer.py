@@ -288,7 +288,8 @@ def _number(text: str, literal: str, start: int, end: int, cache: dict[str, Any]
         if prefixed is not None:
             base, name = _BASES[after]
             digits = next(g for g in prefixed.groups() if g is not None)
-            shown = f" ({text[start:prefixed.end()]} is {int(digits, base)})" if len(digits) <= 16 else ""
+            shown = (f" ({text[start:prefixed.end()]} is {int(digits, base)})"
+                     if len(digits) <= 16 else "")
             return error(f"{name} numbers are not supported", start,
                          f"write the number in decimal{shown}, or 0*{text[end:prefixed.end()]} "
                          "to multiply", prefixed.end() - start)

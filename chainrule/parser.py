@@ -40,8 +40,21 @@ from typing import Any, NoReturn
 
 from chainrule._lexer import Token, fast_tokenize, tokenize
 from chainrule.errors import ParseError
-from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, building,
-                            from_key, postorder)
+from chainrule.expr import (
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    building,
+    from_key,
+    postorder,
+)
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
 __all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "parse"]
@@ -582,7 +595,8 @@ class _Parser:
             hint = f"write 1/{written}({arg}) for the reciprocal"
             inverse = FUNCTIONS.get("a" + entry.name)
             if inverse is not None:
-                hint = f"write {inverse.name}({arg}) for the inverse function or 1/{written}({arg}) for the reciprocal"
+                hint = (f"write {inverse.name}({arg}) for the inverse function "
+                        f"or 1/{written}({arg}) for the reciprocal")
         else:
             hint = f"write 1/{written}({arg})^{-value} for the reciprocal power"
         shown = written + self.text[start[1]:end[2]]
@@ -813,16 +827,16 @@ class _Numbers:
     @staticmethod
     def _pow_value(exact: list[Any], approx: list[Any], known: bool, near: bool) -> Info:
         value = None
-        if known and exact[1].denominator == 1 and not (exact[0] == 0 and exact[1] <= 0):
-            if abs(exact[1]) * max(abs(exact[0].numerator).bit_length(),
-                                   exact[0].denominator.bit_length()) <= _EXACT_BITS:
-                value = exact[0] ** int(exact[1])
+        if (known and exact[1].denominator == 1 and not (exact[0] == 0 and exact[1] <= 0)
+                and abs(exact[1]) * max(abs(exact[0].numerator).bit_length(),
+                                        exact[0].denominator.bit_length()) <= _EXACT_BITS):
+            value = exact[0] ** int(exact[1])
         guess = None
         if near and not (approx[0] < 0 and not float(approx[1]).is_integer()):
             try:
                 guess = _finite(math.pow(approx[0], approx[1]))
             except (ArithmeticError, ValueError):
-                pass
+                guess = None  # no floating-point value to go by
         return value, guess
 
     # ── checks, as the parser builds each node ───────────────────────────────

@@ -16,12 +16,26 @@ To add a form: write a matcher (expression → the inner z, or None) and one ``F
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from chainrule.errors import ChainruleError
-from chainrule.expr import (ONE, TWO, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
-                            depends_on, free_symbols)
+from chainrule.expr import (
+    ONE,
+    TWO,
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    depends_on,
+    free_symbols,
+)
 from chainrule.simplify import light
 from chainrule.steps import Step, walk
 
