@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-__all__ = ["ChainruleError", "ParseError", "DifferentiationError", "VerificationError", "UsageError",
-           "UndefinedError"]
+__all__ = ["ChainruleError", "ParseError", "DifferentiationError", "VerificationError",
+           "UsageError", "UndefinedError"]
 
 
 class ChainruleError(Exception):
@@ -54,7 +54,8 @@ class ParseError(ChainruleError, ValueError):
         shown = "".join(c if c.isprintable() or c == " " else "\ufffd" for c in shown)
         prefix = "…" if start > 0 else ""
         suffix = "…" if start + width < len(text) else ""
-        caret = " " * (len(prefix) + pos - start) + "^" * min(self.length, max(1, width - (pos - start)))
+        marks = min(self.length, max(1, width - (pos - start)))
+        caret = " " * (len(prefix) + pos - start) + "^" * marks
         return f"{prefix}{shown}{suffix}\n{caret}"
 
     def _full(self) -> str:
@@ -75,7 +76,8 @@ def _join_or(items: Sequence[str]) -> str:
 
 
 class DifferentiationError(ChainruleError):
-    """An expression the engine cannot differentiate (for example, a variable that is not a symbol)."""
+    """An expression the engine cannot differentiate (for example, a variable that is not a
+    symbol)."""
 
 
 class UndefinedError(ChainruleError, ValueError):

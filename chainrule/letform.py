@@ -19,15 +19,15 @@ names the large subexpressions once and writes the expression with the names:
     True
 
 A part gets a name when, written with the names inside it, it is still long; so every
-definition and every use stays short. Names are handed out bottom-up, so each definition uses only names defined above it,
-and :meth:`LetForm.expand` puts them back (giving the very same node). Every algorithm
-here is iterative and linear in the size of the graph.
+definition and every use stays short. Names are handed out bottom-up, so each definition
+uses only names defined above it, and :meth:`LetForm.expand` puts them back (giving the
+very same node). Every algorithm here is iterative and linear in the size of the graph.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from chainrule.expr import Expr, Symbol, free_symbols, postorder, substitute
 

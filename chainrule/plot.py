@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +110,7 @@ def _gaps(ys: list[float], lo: float, hi: float) -> list[float]:
     span = hi - lo
     out = [y if math.isfinite(y) and lo - 4 * span < y < hi + 4 * span else math.nan
            for y in ys]
-    steps = sorted(abs(b - a) for a, b in zip(out, out[1:])
+    steps = sorted(abs(b - a) for a, b in pairwise(out)
                    if math.isfinite(a) and math.isfinite(b))
     typical = steps[len(steps) // 2] if steps else 0.0
     limit = max(20 * typical, 0.04 * span)
