@@ -13,18 +13,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, TypeVar
 
 from chainrule.differentiate import differentiate
 from chainrule.errors import ChainruleError, UsageError, VerificationError
 from chainrule.expr import Expr, Symbol, building, free_symbols
 from chainrule.functions import lookup
+from chainrule.results import Result
 from chainrule.simplify import MODES, simplify as _simplify
 from chainrule.steps import Step, walk
 from chainrule.verify import Verification, skipped, verify_derivative
 
 if TYPE_CHECKING:
     from chainrule.recognise import Recognition
+    from chainrule.render.document import Document
     from chainrule.slope import Slope
 
 __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
@@ -47,12 +49,15 @@ class Stage:
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(Result):
     """The answer to ``diff``: the input, the steps, the result and how it was proven.
 
     ``result`` is simplified per the ``simplify`` option; ``raw_result`` is the product
     the rules gave. For ``order > 1``, ``stages`` holds every derivative on the way.
     """
+
+    kind: ClassVar[str] = "derivation"
+    json_options: ClassVar[frozenset[str]] = frozenset({"slope"})
 
     expr: Expr
     variable: str
@@ -117,15 +122,12 @@ class Derivation:
             raise UsageError("give the point either as one argument or as keywords, not both")
         return slope_at(self, values if point is None else point)
 
-    def to_latex(self, detail: str | None = None, slope: Slope | None = None) -> str:
-        """The derivation as a LaTeX ``align*`` block (amsmath)."""
-        from chainrule.render.latex import render_latex
-        return render_latex(self, detail=detail, slope=slope)
-
-    def to_markdown(self, detail: str | None = None, slope: Slope | None = None) -> str:
-        """The derivation as Markdown, math in ``$…$`` (renders on GitHub and in Jupyter)."""
-        from chainrule.render.markdown import render_markdown
-        return render_markdown(self, detail=detail, slope=slope)
+    def document(self, width: int | None = None, detail: str | None = None,
+                 slope: Slope | None = None) -> Document:
+        """The steps, the result, the proof (and, given ``slope``, the point) as a
+        document; every format writes it (``to_text``, ``to_latex``, ``to_markdown``)."""
+        from chainrule.render._outline import document
+        return document(self, detail, slope=slope)
 
     def to_dict(self, slope: Slope | None = None) -> dict[str, Any]:
         """The JSON document (schema in docs/json.md)."""
@@ -137,22 +139,8 @@ class Derivation:
         from chainrule.render.json import derivation_to_json
         return derivation_to_json(self, indent=indent, slope=slope)
 
-    def to_text(self, width: int = 80, detail: str | None = None,
-                slope: Slope | None = None) -> str:
-        """The steps as plain text, as ``chainrule diff --format plain`` prints them."""
-        from chainrule.render.plain import render_plain
-        return render_plain(self, width=width, detail=detail, slope=slope)
-
     def __str__(self) -> str:
         return str(self.result)
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter: the steps with typeset math."""
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        """Jupyter (and other LaTeX front ends): the ``align*`` block."""
-        return self.to_latex()
 
 
 def as_expr(value: Any) -> tuple[Expr, str | None]:

@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from chainrule.errors import UndefinedError, UsageError
+from chainrule.results import Result
+
+if TYPE_CHECKING:
+    from chainrule.render.document import Document
 
 __all__ = ["descend", "Descent", "GROWING"]
 
@@ -27,9 +31,11 @@ MAX_STEPS = 10_000_000
 
 
 @dataclass
-class Descent:
+class Descent(Result):
     """A gradient-descent run. ``history[k]`` is the state after k steps: ``{"iteration": k,
     "J": J, "parameters": {name: value}, "gradient_norm": |∇J|}``."""
+
+    kind: ClassVar[str] = "descent"
 
     expr: Any
     wrt: tuple[str, ...]
@@ -58,7 +64,13 @@ class Descent:
         return (f"the learning rate {self.lr:g} is too large: try {self.lr / 10:g} "
                 f"(--lr {self.lr / 10:g})")
 
+    def document(self, width: int | None = None) -> Document:
+        """The update rule, a table of J and the parameters along the way, the outcome."""
+        from chainrule.render.descend import descent_document
+        return descent_document(self, width)
+
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document: every step of the run (schema in docs/json.md)."""
         from chainrule.render.json import SCHEMA
         return {
             "schema": SCHEMA, "kind": "descent",

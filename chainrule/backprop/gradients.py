@@ -16,12 +16,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
 from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
 from chainrule.errors import UndefinedError, UsageError
 from chainrule.expr import Expr, free_symbols
+from chainrule.results import Result
 from chainrule.verify import Verification, skipped, verify_derivative
+
+if TYPE_CHECKING:
+    from chainrule.render.document import Document
 
 __all__ = ["grad", "GradResult", "PointReport", "parse_point", "resolve_wrt", "natural_key"]
 
@@ -122,13 +126,16 @@ class PointReport:
 
 
 @dataclass(frozen=True)
-class GradResult:
+class GradResult(Result):
     """The answer to :func:`grad`.
 
     ``partials`` maps each parameter to ∂J/∂parameter in textbook form;
     ``raw_partials`` are the same derivatives as the reverse sweep built them, one graph
     of shared subexpressions (what :meth:`operations` counts and the generated code uses).
     """
+
+    kind: ClassVar[str] = "gradient"
+    json_options: ClassVar[frozenset[str]] = frozenset({"point"})
 
     expr: Expr
     wrt: tuple[str, ...]
@@ -227,15 +234,13 @@ class GradResult:
         from chainrule.render.grad import grad_to_dict
         return grad_to_dict(self, point=point, graph=graph)
 
-    def to_json(self, indent: int | None = 2, **options: Any) -> str:
-        import json
-        return json.dumps(self.to_dict(**options), indent=indent, ensure_ascii=False)
-
-    def to_text(self, width: int = 80, *, graph: bool = False,
-                point: str | Mapping[str, Any] | None = None) -> str:
-        """Plain text, as ``chainrule grad --format plain`` prints it."""
-        from chainrule.render.grad import render_grad_plain
-        return render_grad_plain(self, width=width, graph=graph, point=point)
+    def document(self, width: int | None = None, *, graph: bool = False,
+                 point: str | Mapping[str, Any] | PointReport | None = None) -> Document:
+        """The report as a document: the partials, with ``graph`` the computational graph
+        and each parameter's chain, with ``point`` the forward and backward tables."""
+        from chainrule.render.grad import grad_document
+        report = point if point is None or isinstance(point, PointReport) else self.at(point)
+        return grad_document(self, width=width, graph=graph, report=report)
 
     def __str__(self) -> str:
         return ", ".join(f"d/d{p}: {self.partials[p]}" for p in self.wrt)

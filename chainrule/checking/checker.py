@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from itertools import combinations
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Sequence
 
 from chainrule.checking.mistakes import (BY_KIND, CATALOGUE, NBSP, Context, Layer, MistakeKind,
                                          Variant)
@@ -43,6 +43,7 @@ from chainrule.evaluate import evaluate
 from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, free_symbols,
                             node_count, postorder)
 from chainrule.functions import FUNCTIONS
+from chainrule.results import Result
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              PowerStep, ProductStep, QuotientStep, ReciprocalStep, Step,
@@ -54,6 +55,7 @@ from chainrule.verify.equivalence import (RANGES, REARRANGED_RTOL, SIMPLIFY_OPS,
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
+    from chainrule.render.document import Document
 
 __all__ = ["check", "CheckResult", "Mistake", "Equivalence", "Disagreement", "Comparison",
            "display", "rule_form"]
@@ -159,7 +161,7 @@ class Comparison:
 
 
 @dataclass(frozen=True, eq=False)
-class CheckResult:
+class CheckResult(Result):
     """The verdict on an answer: ``correct``, the ``mistakes`` that explain a wrong one (most
     likely first; several when mistakes at several layers combine), and the correct
     ``derivation``.
@@ -169,6 +171,8 @@ class CheckResult:
     and None when nothing matched. For a wrong answer, ``disagreement`` is the first sample
     point where it departs from the derivative and ``comparison`` the piece-by-piece view.
     """
+
+    kind: ClassVar[str] = "check"
 
     expr: Expr
     answer: Expr
@@ -202,14 +206,10 @@ class CheckResult:
         from chainrule.render.check import check_to_dict
         return check_to_dict(self)
 
-    def to_json(self, indent: int | None = 2) -> str:
-        import json
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-
-    def to_text(self, width: int = 80) -> str:
-        """Plain text, as ``chainrule check --format plain`` prints it."""
-        from chainrule.render.check import render_check_plain
-        return render_check_plain(self, width=width)
+    def document(self, width: int | None = None) -> Document:
+        """The verdict, the mistake at its layer, the correct result and its derivation."""
+        from chainrule.render.check import check_document
+        return check_document(self, width)
 
     def __str__(self) -> str:
         return self.to_text()

@@ -53,7 +53,11 @@ def _rows(run: Descent, width: int) -> Rows:
     out: Rows = []
     head = "Gradient descent on J = "
     pieces = wrap_math(run.expr.pretty(), width - len(head))
-    out.append((0, [(head + pieces[0], "op")]))
+    if len(pieces) == 1:
+        formula = M(f"J = {pieces[0]}", make=lambda: "J = " + run.expr.latex())
+        out.append((0, [("Gradient descent on ", "op"), (formula.text, "op", formula)]))
+    else:
+        out.append((0, [(head + pieces[0], "op")]))
     out.extend((len(head), [(p, "op")]) for p in pieces[1:])
     params = ", ".join(run.wrt)
     rule = f"θ := θ − {run.lr:g}·∂J/∂θ for θ in {params}; {run.steps} steps"

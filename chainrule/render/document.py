@@ -51,7 +51,7 @@ Role = Literal[
     "mistake",  # the name of a mistake
     "error",    # a run that failed
 ]
-LineKind = Literal["title", "step", "result", "note", "proof", "heading", "blank"]
+LineKind = Literal["title", "step", "result", "note", "proof", "heading", "text", "blank"]
 NO_WIDTH = 10 ** 6   # the width a builder is given for the formats that do not wrap lines
 
 
@@ -270,7 +270,8 @@ def from_rows(rows: Rows, kind: str) -> Document:
             "proof" if raw == "verify" else
             "title" if col == 0 and raw == "op" and not blocks else
             "result" if col == 0 and raw in ("result", "good", "bad", "error") else
-            "heading" if col == 0 and raw in ("label", "strong", "mistake") else "step")
+            "heading" if col == 0 and raw in ("label", "strong", "mistake") else
+            "text" if col == 0 else "step")
         blocks.append(Line(col // 2, parts, line_kind, col=col))
     return Document(blocks, kind=kind)
 

@@ -286,9 +286,9 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
         if len(pieces) > _PARTIAL_LINES:
             pieces = [*pieces[:_PARTIAL_LINES - 1], "… (the whole input: --format json)"]
         if len(pieces) == 1:
-            expr_tex = M(head + pieces[0], make=lambda: rf"\text{{Gradient of }}{J} = "
-                         + result.expr.latex())
-            out.append((0, [(expr_tex.text, "op", expr_tex)]))
+            formula = M(f"{J} = {pieces[0]}", make=lambda: f"{_tex_name(J)} = "
+                        + result.expr.latex())
+            out.append((0, [("Gradient of ", "op"), (formula.text, "op", formula)]))
         else:
             out.append((0, [(head + pieces[0], "op")]))
         out.extend((len(head), [(piece, "op")]) for piece in pieces[1:])

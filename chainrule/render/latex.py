@@ -1,4 +1,4 @@
-r"""LaTeX: the derivation as an ``align*`` block (amsmath) for notes, papers and slides.
+r"""LaTeX: any document as an ``align*`` block (amsmath) for notes, papers and slides.
 
     \begin{align*}
     &\frac{d}{dx}\sin\left(x^{2}\right) \\
@@ -8,17 +8,19 @@ r"""LaTeX: the derivation as an ``align*`` block (amsmath) for notes, papers and
     &\text{Result: }\frac{d}{dx}\sin\left(x^{2}\right) = 2x\cos\left(x^{2}\right)
     \end{align*}
 
-The rows are the lines of :mod:`chainrule.render._outline`, one row each, indented with
-``\quad``; each rule's name stands in a second column (``LATEX_RULES``, one entry per step
-class). The output is pure ASCII: Unicode in words (σ, ′, −, xⁿ) is written as math.
+The rows are the document's lines, one row each, indented with ``\quad``; each rule's
+name stands in a second column (``LATEX_RULES``, one entry per step class); a table is an
+``array`` in a row of its own. The output is pure ASCII: Unicode in words (σ, ′, −, xⁿ) is
+written as math.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING, Callable
 
-from chainrule.render._outline import Document, Line, Seg, document
+from chainrule.render.document import Document, Line, M, Seg, Table
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.slope import Slope
 
-__all__ = ["render_latex", "LATEX_RULES", "text", "rows"]
+__all__ = ["write_latex", "render_latex", "LATEX_RULES", "text", "rows"]
 
 
 # The name of each rule, as the second column of the block shows it.
@@ -53,7 +55,7 @@ _SYMBOLS = {
     "−": "-", "·": r"\cdot ", "×": r"\times ", "′": "'", "″": "''", "‴": "'''",
     "←": r"\leftarrow ", "→": r"\to ", "≈": r"\approx ", "≠": r"\neq ", "≤": r"\leq ",
     "≥": r"\geq ", "∂": r"\partial ", "√": r"\surd ", "∛": r"\sqrt[3]{\,}", "∞": r"\infty ",
-    "Σ": r"\Sigma ", "<": "<", ">": ">", "|": "|", "…": r"\ldots ",
+    "Σ": r"\Sigma ", "∇": r"\nabla ", "<": "<", ">": ">", "|": "|", "…": r"\ldots ",
 }
 _TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "&": r"\&",
                  "%": r"\%", "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
@@ -73,6 +75,8 @@ def _math_char(ch: str) -> str | None:
         word = "\\" + (letter.capitalize() if "CAPITAL" in name else letter)
         return {"\\epsilon": r"\varepsilon", "\\lamda": r"\lambda"}.get(word, word) + " "
     base = unicodedata.normalize("NFKC", ch)
+    if base != ch and base in _SYMBOLS:  # ⁻ → − → -
+        base = _SYMBOLS[base].strip()
     if base != ch and base.isascii():
         if "SUPERSCRIPT" in name or name.startswith("MODIFIER LETTER SMALL"):
             return "^{" + base + "}"
@@ -98,14 +102,15 @@ def text(words: str) -> str:
         elif ch.isascii() and ch not in "<>|":
             run.append(_TEXT_ESCAPES.get(ch, ch))
         else:
-            math = _math_char(ch)
             flush()
-            out.append(math if math is not None else "?")
+            out.append(_unicode_math(ch))
     flush()
     # ^{n}^{-}^{1} → ^{n-1}: join neighbouring scripts
     joined = "".join(out)
-    for mark in ("^", "_"):
-        joined = joined.replace("}" + mark + "{", "")
+    for mark in ("^", "_"):  # only a script that follows a script: \\text{a}^{2} stays
+        pattern = re.compile("(" + re.escape(mark) + r"\{[^{}]*)\}" + re.escape(mark) + r"\{")
+        while pattern.search(joined):
+            joined = pattern.sub(r"\1", joined)
     return joined
 
 
@@ -135,8 +140,10 @@ def _line_rows(line: Line, numbered: bool) -> list[str]:
             rows[-1] += text(joined)
         words.clear()
 
-    for p in line.parts:
-        if isinstance(p, Seg) and p.role == "rule":
+    for i, p in enumerate(line.parts):
+        if isinstance(p, Seg) and p.role == "rule" and i == 0:  # a remark, not a reason
+            words.append(p.text.strip())
+        elif isinstance(p, Seg) and p.role == "rule":
             reasons.append(_reason(p))
         elif isinstance(p, Seg) and p.role == "head" and p.steps:
             rule = _reason(p)
@@ -165,16 +172,61 @@ def _line_rows(line: Line, numbered: bool) -> list[str]:
     return rows
 
 
+_ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot"}
+
+
+def _unicode_math(ch: str) -> str:
+    """One non-ASCII character in math: σ → \\sigma, ₁ → _{1}, ŷ → \\hat{y}."""
+    found = _math_char(ch)
+    if found is not None:
+        return found
+    base, *marks = unicodedata.normalize("NFD", ch)
+    if base.isascii() and marks and all(m in _ACCENTS for m in marks):
+        out = base
+        for m in marks:
+            out = _ACCENTS[m] + "{" + out + "}"
+        return out
+    return "?"
+
+
+def _ascii(tex: str) -> str:
+    """LaTeX with any Unicode left in it (a graph name such as ŷ or z₁) written as math."""
+    if tex.isascii():
+        return tex
+    return "".join(ch if ch.isascii() else _unicode_math(ch) for ch in tex)
+
+
+def _cell(cell: M | str) -> str:
+    return _ascii(cell.tex) if isinstance(cell, M) else text(cell)
+
+
+def _table_row(t: Table) -> str:
+    """A table as an ``array`` in one row of the block."""
+    cols = "".join("r" if t.right(i) else "l" for i in range(len(t.header)))
+    body = [" & ".join(text(h) for h in t.header) + r" \\ \hline"]
+    body += [" & ".join(_cell(c) for c in r) + r" \\" for r in t.rows]
+    return ("&" + r"\quad " * t.level + r"\begin{array}{" + cols + "}\n" + "\n".join(body)
+            + "\n\\end{array}")
+
+
 def rows(doc: Document) -> list[str]:
     out: list[str] = []
     for line in doc.lines:
+        if isinstance(line, Table):
+            out.append(_table_row(line))
+            continue
         if line.kind == "blank" or not line.parts:
             continue
-        out += _line_rows(line, doc.numbered)
+        out += [_ascii(r) for r in _line_rows(line, doc.numbered)]
     return out
+
+
+def write_latex(doc: Document) -> str:
+    """An ``align*`` block with every line of the document."""
+    return "\\begin{align*}\n" + " \\\\\n".join(rows(doc)) + "\n\\end{align*}"
 
 
 def render_latex(d: Derivation, detail: str | None = None, slope: Slope | None = None) -> str:
     """An ``align*`` block: every line of the steps, the result, the proof, the slope."""
-    body = rows(document(d, detail, slope=slope))
-    return "\\begin{align*}\n" + " \\\\\n".join(body) + "\n\\end{align*}"
+    from chainrule.render._outline import document
+    return write_latex(document(d, detail, slope=slope))

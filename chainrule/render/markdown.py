@@ -1,4 +1,4 @@
-r"""Markdown: the derivation for READMEs, issues, notes and Jupyter, math in ``$…$``.
+r"""Markdown: any document for READMEs, issues, notes and Jupyter, math in ``$…$``.
 
     **Differentiate** $\frac{d}{dx}\sin\left(x^{2}\right)$
 
@@ -6,9 +6,9 @@ r"""Markdown: the derivation for READMEs, issues, notes and Jupyter, math in ``$
       - *chain rule* $\frac{dy}{dx} = …$
     …
 
-The lines come from :mod:`chainrule.render._outline`: each step line is a bullet nested by
-its level, runs of math become one ``$…$`` span, and each rule's reason is worded per step
-class (``MARKDOWN_RULES``) with its formula typeset.
+Each step line of the document is a bullet nested by its level, runs of math become one
+``$…$`` span, each rule's reason is worded per step class (``MARKDOWN_RULES``) with its
+formula typeset, and a table is a pipe table.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from chainrule.expr import Const, Func, Symbol
 from chainrule.functions import FUNCTIONS
-from chainrule.render._outline import Document, Eq, Line, Seg, document
+from chainrule.render.document import Document, Eq, Line, M, Seg, Table
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.slope import Slope
 
-__all__ = ["render_markdown", "MARKDOWN_RULES"]
+__all__ = ["write_markdown", "render_markdown", "MARKDOWN_RULES"]
 
 _U = Symbol("u")
 
@@ -104,11 +104,13 @@ def _content(line: Line) -> str:
             out.append(lead + _math("".join(math)))
             math.clear()
 
-    for p in line.parts:
+    for i, p in enumerate(line.parts):
         if isinstance(p, Eq):
             math.append(p.tex)
             continue
-        if p.role == "rule":
+        if p.role == "rule" and i == 0:  # a remark that starts its line, not a reason
+            out.append(f"*{_escape(p.text.strip())}*")
+        elif p.role == "rule":
             flush()
             reason = ("; ".join(MARKDOWN_RULES[type(s)](s) for s in p.steps) if p.steps
                       else _escape(p.text.strip().strip("()")))
@@ -129,12 +131,35 @@ def _content(line: Line) -> str:
     return "".join(out).strip()
 
 
+def _cell(cell: M | str) -> str:
+    return _math(cell.tex) if isinstance(cell, M) else _escape(cell)
+
+
+def _table(t: Table) -> list[str]:
+    rule = ["---:" if t.right(i) else "---" for i in range(len(t.header))]
+    return (["| " + " | ".join(_escape(h) for h in t.header) + " |",
+             "| " + " | ".join(rule) + " |"]
+            + ["| " + " | ".join(_cell(c) for c in r) + " |" for r in t.rows])
+
+
 def render_markdown(d: Derivation, detail: str | None = None, slope: Slope | None = None) -> str:
-    doc: Document = document(d, detail, slope=slope)
+    from chainrule.render._outline import document
+    return write_markdown(document(d, detail, slope=slope))
+
+
+def write_markdown(doc: Document) -> str:
+    """The document as Markdown: titles in bold, steps as nested bullets, tables as tables."""
     out: list[str] = []
     level = -1   # the list's depth at the last item; -1 outside a list
     base = 0     # the document level of the list's first item, which is the list's top
     for line in doc.lines:
+        if isinstance(line, Table):
+            if out and out[-1] != "":
+                out.append("")
+            out += _table(line)
+            out.append("")
+            level = -1
+            continue
         if line.kind == "blank":
             if out and out[-1] != "":
                 out.append("")
@@ -159,8 +184,14 @@ def render_markdown(d: Derivation, detail: str | None = None, slope: Slope | Non
             out.append(f"**{_escape(words.strip() or 'Differentiate')}** {_math(maths)}")
         elif line.kind == "result":
             out.append(text.replace("*Result:*", "**Result:**", 1))
-        elif line.kind == "heading":
+        elif line.kind == "heading" and not (isinstance(line.parts[0], Seg)
+                                             and line.parts[0].role == "label"):
             out.append(f"**{text}**")
+        elif line.kind == "heading":  # a section's label, then its note
+            first = line.parts[0]
+            rest = Line(line.level, line.parts[1:], line.kind)
+            head = first.text.strip() if isinstance(first, Seg) else ""
+            out.append(f"**{_escape(head)}**" + (" " + _content(rest) if rest.parts else ""))
         elif line.kind == "note":
             out.append(f"> {text}")
         else:
