@@ -18,9 +18,10 @@ for it (a test checks that each renderer handles each registered step class).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, ClassVar, Iterator, Protocol
+from typing import Any, ClassVar, Protocol
 
 from chainrule.expr import Expr, Symbol
 
@@ -34,6 +35,7 @@ __all__ = [
 # rule → step class, in the order the classes are defined: every subclass of Step adds
 # itself when it is defined (Step.__init_subclass__), so no list of them is kept by hand.
 STEP_REGISTRY: dict[str, type[Step]] = {}
+STEP_CLASSES: tuple[type[Step], ...] = ()  # the registry's classes, kept current by it
 
 _RULE_NAME = re.compile(r"[a-z][a-z_]*\Z")
 
@@ -76,6 +78,8 @@ class Step:
         if known is not None and known.__qualname__ != cls.__qualname__:
             raise TypeError(f"the rule name {rule!r} is taken by {known.__name__}")
         STEP_REGISTRY[rule] = cls
+        global STEP_CLASSES
+        STEP_CLASSES = tuple(STEP_REGISTRY.values())
 
     @property
     def explanation(self) -> str:
@@ -351,14 +355,6 @@ class RewriteStep(Step):
     @property
     def explanation(self) -> str:
         return self.reason
-
-
-def __getattr__(name: str) -> tuple[type[Step], ...]:
-    # STEP_CLASSES is read from the registry when asked for, so a step class defined later
-    # (an extension's) is in it too.
-    if name == "STEP_CLASSES":
-        return tuple(STEP_REGISTRY.values())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def walk(root: Step) -> Iterator[Step]:
