@@ -10,15 +10,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, TypeVar
 
 from chainrule.differentiate import differentiate
 from chainrule.errors import ChainruleError, UsageError, VerificationError
-from chainrule.expr import Expr, Symbol, building, free_symbols
-from chainrule.functions import lookup
+from chainrule.expr import Expr, building
+from chainrule.inputs import as_expr, resolve_variable
 from chainrule.results import Result
 from chainrule.simplify import MODES, simplify as _simplify
 from chainrule.steps import Step, walk
@@ -33,7 +32,6 @@ __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
 
 Detail = Literal["brief", "normal", "full"]
 T = TypeVar("T")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 @dataclass(frozen=True)
@@ -141,53 +139,6 @@ class Derivation(Result):
 
     def __str__(self) -> str:
         return str(self.result)
-
-
-def as_expr(value: Any) -> tuple[Expr, str | None]:
-    """Our expression for text, an Expr, or a SymPy expression (and the text, if any)."""
-    if isinstance(value, Expr):
-        return value, None
-    if isinstance(value, str):
-        from chainrule.parser import parse
-        return parse(value, strict=True), value
-    if type(value).__module__.startswith("sympy"):
-        from chainrule.sympy_bridge import from_sympy
-        return from_sympy(value), None
-    if isinstance(value, (int,)) and not isinstance(value, bool):
-        from chainrule.expr import Num
-        return Num(value), None
-    raise UsageError(f"cannot differentiate a {type(value).__name__}: pass text, a "
-                     "chainrule Expr or a SymPy expression")
-
-
-def resolve_variable(expr: Expr, var: Any) -> str:
-    """The variable's name: given, or inferred when the expression has one symbol."""
-    if var is None:
-        symbols = sorted(free_symbols(expr))
-        if len(symbols) == 1:
-            return symbols[0]
-        if not symbols:
-            return "x"
-        raise UsageError(f"the expression has several symbols ({', '.join(symbols)}); say which "
-                         f"to differentiate with respect to: --wrt {symbols[0]} on the command "
-                         f"line, diff(expr, \"{symbols[0]}\") in Python")
-    if isinstance(var, Symbol):
-        return var.name
-    name = getattr(var, "name", var) if not isinstance(var, str) else var
-    if not isinstance(name, str) or not _NAME.match(name.strip()):
-        raise UsageError(f"cannot differentiate with respect to {var!r}: "
-                         "the variable must be a symbol name such as x or w1")
-    name = name.strip()
-    if name in ("e", "E", "pi") or lookup(name) is not None:
-        raise UsageError(f"cannot differentiate with respect to {name!r}: it is a "
-                         f"{'constant' if name in ('e', 'E', 'pi') else 'function'}, not a symbol")
-    from chainrule.errors import ParseError
-    from chainrule.parser import parse
-    try:
-        parse(name)  # the names the parser reserves: lambda, __import__, I, nan, inf
-    except ParseError as err:
-        raise UsageError(f"cannot differentiate with respect to {name!r}: {err.message}") from None
-    return name
 
 
 def diff(expr: Any, var: Any = None, *, order: int = 1, simplify: str = "light",

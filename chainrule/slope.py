@@ -10,22 +10,25 @@
 Values are computed twice: with floats (:func:`chainrule.evaluate.evaluate`) and exactly
 (SymPy, within a time budget: :func:`chainrule.verify.exact.exact_value`); the exact value
 is kept only when the two agree. A point where f or f′ does not exist is reported with the
-reason — the function and the rule of its domain that fails there — never with a number. Whether f′ exists is decided by
-evaluating f *strictly* (every function at a point where it is differentiable), so |x| at
-0, ln x at 0 and relu at 0 are refused even though some of their formulas return a number.
+reason — the function and the rule of its domain that fails there — never with a number.
+Whether f′ exists is decided by evaluating f *strictly* (every function at a point where it
+is differentiable), so |x| at 0, ln x at 0 and relu at 0 are refused even though some of
+their formulas return a number. The point is read by :mod:`chainrule.inputs`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import partial
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from chainrule.errors import UndefinedError, UsageError
 from chainrule.evaluate import evaluate, number_text, why_undefined
 from chainrule.expr import Add, Expr, Mul, Neg, Num, Symbol, free_symbols, node_count, postorder
+from chainrule.inputs import point_values
+from chainrule.inputs import read_point as parse_point
 from chainrule.verify.exact import NoRealValue, exact_value, expanded
 
 if TYPE_CHECKING:
@@ -115,82 +118,6 @@ class Slope:
                                                           "right": self.sides[1]},
             "tangent": None if self.tangent_tidy is None else str(self.tangent_tidy),
         }
-
-
-# ── reading a point ────────────────────────────────────────────────────────────
-def _split_top(text: str) -> list[str]:
-    """Split at commas outside parentheses: "x=atan2(1, 2), y=3" → two pieces."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append(text[start:i])
-            start = i + 1
-    out.append(text[start:])
-    return [p.strip() for p in out if p.strip()]
-
-
-def _as_exact(name: str, value: Any) -> Expr:
-    """A number as an exact expression: 5, 0.5 (= 1/2), "pi/4", Fraction(1, 3)."""
-    from chainrule.parser import parse
-    if isinstance(value, Expr):
-        e = value
-    elif isinstance(value, bool):
-        raise UsageError(f"the value of {name} must be a number, not {value!r}")
-    elif isinstance(value, (int, Fraction)):
-        e = Num(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise UsageError(f"the value of {name} must be a finite number, not {value!r}")
-        e = Num(Fraction(repr(value)))  # 0.1 means one tenth, as the user typed it
-    elif isinstance(value, str):
-        e = parse(value.strip())
-    else:
-        raise UsageError(f"the value of {name} must be a number, not {value!r}")
-    if free_symbols(e):
-        raise UsageError(f"the value of {name} must be a number, not {e}")
-    try:
-        evaluate(e, {})
-    except UndefinedError:
-        raise UsageError(f"the value of {name}, {e.pretty()}, is not a real number") from None
-    return e
-
-
-def parse_point(text: str, variable: str | None = None) -> dict[str, Expr]:
-    """``"x=5"``, ``"x=pi/4, y=1/2"`` or just ``"5"`` (the variable) → exact values.
-
-    Values are read with chainrule's own parser, never evaluated as Python."""
-    from chainrule.api import resolve_variable
-    out: dict[str, Expr] = {}
-    for piece in _split_top(text):
-        name, eq, value = piece.partition("=")
-        if not eq:
-            if variable is None or out:
-                raise UsageError(f"cannot read {piece!r} as a point; write it like x=5 "
-                                 "(or x=1,y=2 with several symbols)")
-            name, value = variable, piece
-        if not name.strip() or not value.strip():
-            raise UsageError(f"cannot read {piece!r} as name=value; write it like x=5")
-        name = resolve_variable(Symbol("x"), name.strip())
-        if name in out:
-            raise UsageError(f"{name} is given twice in the point")
-        out[name] = _as_exact(name, value)
-    if not out:
-        raise UsageError("the point is empty; write it like x=5")
-    return out
-
-
-def point_values(point: Mapping[str, Any] | str | Any, variable: str) -> dict[str, Expr]:
-    """A point given as text, a mapping, or a bare number for ``variable``."""
-    if isinstance(point, str):
-        return parse_point(point, variable)
-    if isinstance(point, Mapping):
-        from chainrule.api import resolve_variable
-        return {resolve_variable(Symbol("x"), k): _as_exact(str(k), v) for k, v in point.items()}
-    return {variable: _as_exact(variable, point)}
 
 
 # ── values ─────────────────────────────────────────────────────────────────────

@@ -16,7 +16,13 @@ This package re-exports the sweep, as ``chainrule.backprop`` offered before it w
 
 from __future__ import annotations
 
-from chainrule.backprop.sweep import (LOCAL, Sweep, local_derivative, operation_count,
-                                      reverse_sweep, times)
+from chainrule.backprop.sweep import (
+    LOCAL,
+    Sweep,
+    local_derivative,
+    operation_count,
+    reverse_sweep,
+    times,
+)
 
 __all__ = ["Sweep", "reverse_sweep", "local_derivative", "LOCAL", "operation_count", "times"]

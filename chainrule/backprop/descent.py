@@ -18,7 +18,11 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
+from chainrule.backprop.gradients import grad
 from chainrule.errors import UndefinedError, UsageError
+from chainrule.evaluate import evaluate
+from chainrule.inputs import point_floats
+from chainrule.options import GradientVerifyMode
 from chainrule.results import Result
 
 if TYPE_CHECKING:
@@ -95,7 +99,6 @@ def _finite(v: Any) -> bool:
 
 def _why_undefined(result: Any, values: Mapping[str, float]) -> str:
     """Which part of J or of its gradient has no value at ``values``, in words."""
-    from chainrule.evaluate import evaluate
     for part in (result.expr, *(result.raw_partials[p] for p in result.wrt)):
         try:
             evaluate(part, values)
@@ -105,7 +108,7 @@ def _why_undefined(result: Any, values: Mapping[str, float]) -> str:
 
 
 def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1,
-            steps: int = 100, verify: str = "final",
+            steps: int = 100, verify: GradientVerifyMode = "final",
             progress: Callable[[int, float], None] | None = None) -> Descent:
     """Run ``steps`` steps of gradient descent on ``expr`` from the point ``at``.
 
@@ -113,7 +116,6 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
     (which must give every symbol, parameters included, a value). ``progress(k, J)`` is
     called after each step. Returns the :class:`Descent` with the history.
     """
-    from chainrule.backprop.gradients import grad, parse_point
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) \
             or lr <= 0:
         raise UsageError(f"the learning rate must be a positive number, not {lr!r}")
@@ -121,7 +123,7 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
         raise UsageError(f"steps must be a whole number from 0 to {MAX_STEPS}, not {steps!r}")
     if wrt is None:
         raise UsageError("say which symbols are the parameters to move, e.g. wrt=\"w1,w2\"")
-    point = parse_point(at)
+    point = point_floats(at)
     result = grad(expr, wrt, verify=verify)
     symbols = set(result.expr.free_symbols) | set(result.wrt)
     missing = sorted(p for p in symbols if p not in point)
@@ -187,7 +189,6 @@ def plot_descent(run: Descent, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from chainrule.evaluate import evaluate
     one = len(run.wrt) == 1
     fig, axes = plt.subplots(1, 2 if one else 1, figsize=(11 if one else 6.5, 4.2))
     ax = axes[0] if one else axes

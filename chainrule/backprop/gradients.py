@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
 from chainrule.errors import UndefinedError, UsageError
 from chainrule.expr import Expr, free_symbols
+from chainrule.inputs import as_expr, resolve_variable
+from chainrule.inputs import point_floats as parse_point
+from chainrule.options import GradientSimplifyMode, GradientVerifyMode, choose
 from chainrule.results import Result
 from chainrule.verify import Verification, skipped, verify_derivative
 
@@ -41,7 +44,6 @@ def natural_key(name: str) -> tuple[Any, ...]:
 
 def resolve_wrt(expr: Expr, wrt: Any) -> tuple[str, ...]:
     """The parameters: given (names, symbols or "w1,w2"), or every symbol of ``expr``."""
-    from chainrule.api import resolve_variable
     if wrt is None:
         names = sorted(free_symbols(expr), key=natural_key)
         if not names:
@@ -61,44 +63,6 @@ def resolve_wrt(expr: Expr, wrt: Any) -> tuple[str, ...]:
     if not out:
         raise UsageError("no parameters given; write them like w1,w2")
     return tuple(out)
-
-
-_ASSIGNMENT = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
-
-
-def parse_point(text: str | Mapping[str, Any]) -> dict[str, float]:
-    """``"x=1, y=0, w1=0.5, w2=-0.3"`` → {"x": 1.0, …}. Values may be expressions of numbers
-    (``pi/4``, ``1/3``, ``exp(-1)``), parsed with chainrule's own parser, never ``eval``."""
-    from chainrule.api import resolve_variable
-    from chainrule.evaluate import evaluate
-    from chainrule.expr import Symbol
-    from chainrule.parser import parse
-    if not isinstance(text, str):
-        out: dict[str, float] = {}
-        for key, value in text.items():
-            name = resolve_variable(Symbol("x"), key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise UsageError(f"the value of {name} must be a number, not {value!r}")
-            out[name] = float(value)
-        return out
-    out = {}
-    for piece in _ASSIGNMENT.split(text.strip()):
-        name, eq, value = piece.partition("=")
-        if not eq or not name.strip() or not value.strip():
-            raise UsageError(f"cannot read {piece.strip()!r} as name=value; write the point "
-                             "like x=1,y=0,w1=0.5")
-        name = resolve_variable(Symbol("x"), name.strip())
-        if name in out:
-            raise UsageError(f"{name} is given twice in the point")
-        value_expr = parse(value.strip())
-        if free_symbols(value_expr):
-            raise UsageError(f"the value of {name} must be a number, not {value.strip()!r}")
-        try:
-            out[name] = evaluate(value_expr, {})
-        except UndefinedError as err:
-            raise UsageError(f"the value of {name} ({value.strip()}) is not a real number") \
-                from err
-    return out
 
 
 @dataclass(frozen=True)
@@ -142,7 +106,7 @@ class GradResult(Result):
     sweep: Sweep
     partials: dict[str, Expr]
     verifications: dict[str, Verification]
-    simplify: str = "light"
+    simplify: GradientSimplifyMode = "light"
     text: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -281,7 +245,8 @@ def _central_difference(expr: Expr, var: str, point: dict[str, float]) -> float:
         return math.nan
 
 
-def grad(expr: Any, wrt: Any = None, *, verify: str = "final", simplify: str = "light",
+def grad(expr: Any, wrt: Any = None, *, verify: GradientVerifyMode = "final",
+         simplify: GradientSimplifyMode = "light",
          progress: Callable[[int, int, str], None] | None = None) -> GradResult:
     """Every partial derivative of ``expr``, from one reverse sweep, each proven.
 
@@ -294,12 +259,9 @@ def grad(expr: Any, wrt: Any = None, *, verify: str = "final", simplify: str = "
     partial raises :class:`chainrule.VerificationError`; it is never returned.
     ``progress(i, n, name)`` is called before partial i of n is verified, and at the end.
     """
-    from chainrule.api import as_expr
-    from chainrule.simplify import MODES, _Light
-    if verify not in ("final", "off"):
-        raise UsageError(f"unknown verify mode {verify!r}; choose final or off")
-    if simplify not in MODES or simplify == "full":
-        raise UsageError(f"unknown simplify mode {simplify!r}; choose light or none")
+    from chainrule.simplify import _Light
+    choose(verify, GradientVerifyMode, "verify mode")
+    choose(simplify, GradientSimplifyMode, "simplify mode")
     parsed, text = as_expr(expr)
     names = resolve_wrt(parsed, wrt)
     sweep = reverse_sweep(parsed, names)

@@ -12,8 +12,16 @@ by :mod:`chainrule.verify.equivalence`, shared with the proof of every derivativ
 
 from __future__ import annotations
 
-from chainrule.checking.checker import (CheckResult, Comparison, Disagreement, Equivalence,
-                                        Mistake, check, display, rule_form)
+from chainrule.checking.checker import (
+    CheckResult,
+    Comparison,
+    Disagreement,
+    Equivalence,
+    Mistake,
+    check,
+    display,
+    rule_form,
+)
 
 __all__ = ["check", "CheckResult", "Mistake", "Equivalence", "Disagreement", "Comparison",
            "display", "rule_form"]

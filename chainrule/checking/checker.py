@@ -43,6 +43,8 @@ from chainrule.evaluate import evaluate
 from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, free_symbols,
                             node_count, postorder)
 from chainrule.functions import FUNCTIONS
+from chainrule.inputs import as_expr
+from chainrule.options import Confidence
 from chainrule.results import Result
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
@@ -60,7 +62,6 @@ if TYPE_CHECKING:
 __all__ = ["check", "CheckResult", "Mistake", "Equivalence", "Disagreement", "Comparison",
            "display", "rule_form"]
 
-Confidence = Literal["high", "medium", "low"]
 
 _SAMPLES = 10            # points a candidate must match (fewer only when fewer exist)
 _MIN_EQUAL = 6           # agreeing points needed to accept an answer numerically
@@ -291,7 +292,6 @@ def _read(value: Any, what: str) -> tuple[Expr, str | None]:
         except ParseError as err:
             raise ParseError(f"in the {what}: {err.message}", err.text, err.position,
                              expected=err.expected, hint=err.hint, length=err.length) from None
-    from chainrule.api import as_expr
     try:
         return as_expr(value)
     except UsageError:

@@ -27,13 +27,22 @@ from typing import Any, Literal
 from chainrule.errors import UndefinedError, VerificationError
 from chainrule.evaluate import evaluate
 from chainrule.expr import Expr, free_symbols
-from chainrule.verify.equivalence import (RANGES, abstract_stand_ins, agree_precisely, close,
-                                          close_to_estimate, concrete, has_abstract,
-                                          has_huge_constant, symbolically_equal, sympy_can)
+from chainrule.options import VerifyMode
+from chainrule.verify.equivalence import (
+    RANGES,
+    abstract_stand_ins,
+    agree_precisely,
+    close,
+    close_to_estimate,
+    concrete,
+    has_abstract,
+    has_huge_constant,
+    symbolically_equal,
+    sympy_can,
+)
 
 __all__ = ["Verification", "VerifyMode", "verify_derivative", "skipped"]
 
-VerifyMode = Literal["final", "steps", "off"]
 Status = Literal["symbolic", "numeric", "skipped"]
 
 _POINTS = 6                 # points that must agree
@@ -145,8 +154,8 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
         if not close(ours, theirs):
             if oracle is not None:
                 from chainrule.verify.sympy_bridge import run_with_budget
-                done, same = run_with_budget(lambda: agree_precisely(
-                    result, oracle_concrete, point, abstract), budget)
+                done, same = run_with_budget(lambda at=point: agree_precisely(
+                    result, oracle_concrete, at, abstract), budget)
                 if not done or isinstance(same, BaseException):
                     raise VerificationError(
                         f"{what} could not be checked: at {_fmt_point(point)} it gives "

@@ -29,9 +29,9 @@ from typing import Any
 from chainrule.expr import Expr, Func, Num, Pow, depth, free_symbols, node_count, postorder
 
 __all__ = ["RTOL", "ATOL", "ESTIMATE_TOL", "REARRANGED_RTOL", "PRECISE_DIGITS", "PRECISE_TOL",
-           "SYMPY_NODES", "SYMPY_DEPTH", "SIMPLIFY_OPS", "RANGES", "close", "close_to_estimate", "has_abstract", "abstract_stand_ins",
-           "concrete", "sympy_can", "has_huge_constant", "agree_precisely",
-           "equal_precisely_at", "symbolically_equal", "same_form"]
+           "SYMPY_NODES", "SYMPY_DEPTH", "SIMPLIFY_OPS", "RANGES", "close", "close_to_estimate",
+           "has_abstract", "abstract_stand_ins", "concrete", "sympy_can", "has_huge_constant",
+           "agree_precisely", "equal_precisely_at", "symbolically_equal", "same_form"]
 
 # ── tolerances ───────────────────────────────────────────────────────────────
 RTOL = 1e-7             # two float evaluations of equal formulas agree this closely …
@@ -79,7 +79,8 @@ def abstract_stand_ins() -> dict[str, Any]:
     for name, body in built.items():
         cache: dict[int, Any] = {}
 
-        def call(order: int, value: float, _body: Any = body, _cache: dict[int, Any] = cache) -> float:
+        def call(order: int, value: float, _body: Any = body,
+                 _cache: dict[int, Any] = cache) -> float:
             fn = _cache.get(order)
             if fn is None:
                 fn = _cache[order] = sp.lambdify(t, sp.diff(_body, t, order) if order else _body,
@@ -95,7 +96,8 @@ def _concrete_functions(abstract: Any) -> Any:
         return None
     import sympy as sp
     t = abstract["t"]
-    return {name: (lambda order, arg, _b=body: (sp.diff(_b, t, order) if order else _b).subs(t, arg))
+    return {name: (lambda order, arg, _b=body:
+                   (sp.diff(_b, t, order) if order else _b).subs(t, arg))
             for name, body in abstract["bodies"].items()}
 
 

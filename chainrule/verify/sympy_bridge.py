@@ -7,14 +7,27 @@ from names our parser accepted, never from user text.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import sympy as sp
 
 from chainrule.errors import ChainruleError
-from chainrule.expr import (Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, fraction,
-                            postorder)
+from chainrule.expr import (
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    fraction,
+    postorder,
+)
 from chainrule.functions import FUNCTIONS
 
 __all__ = ["to_sympy", "from_sympy", "sympy_symbol", "sympy_simplify", "run_with_budget"]
@@ -230,9 +243,9 @@ def run_with_budget(fn: Callable[[], Any], budget: float) -> tuple[bool, Any]:
         try:
             try:
                 box.append(fn())
-            except BaseException as exc:  # noqa: BLE001 — returned to the caller
+            except BaseException as exc:  # returned to the caller
                 box.append(exc)
-        except BaseException:  # noqa: BLE001 — the stop request arrived as it finished
+        except BaseException:  # the stop request arrived as it finished
             pass
 
     thread = threading.Thread(target=target, daemon=True, name="chainrule-sympy")

@@ -1,0 +1,193 @@
+"""What users pass in, read in one place: an expression (text, an :class:`Expr` or a SymPy
+expression), the variable, and a point (``--at``, ``d.at(...)``, ``g.at(...)``), with one
+grammar and one set of messages.
+
+    >>> expr, text = as_expr("x^2")
+    >>> expr.pretty(), text
+    ('x²', 'x^2')
+    >>> resolve_variable(as_expr("sin(t)")[0], None)
+    't'
+    >>> {k: v.pretty() for k, v in read_point("x=pi/4, y=1/2").items()}
+    {'x': 'π/4', 'y': '1/2'}
+    >>> point_floats("w1=0.5, x=2")
+    {'w1': 0.5, 'x': 2.0}
+
+A point is ``name=value`` pieces separated by commas (commas inside parentheses belong to
+the value: ``y=log(2, 4)``); with a known variable, a bare value is its value (``5``).
+Values are numbers or expressions of numbers (``pi/4``, ``exp(-1)``), read with chainrule's
+own parser and never evaluated as Python; they are kept exact (0.1 is one tenth).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from chainrule.errors import ParseError, UndefinedError, UsageError
+from chainrule.evaluate import evaluate
+from chainrule.expr import Expr, Num, Symbol, free_symbols
+from chainrule.functions import lookup
+from chainrule.parser import parse
+from chainrule.verify.exact import read_sympy
+
+__all__ = ["as_expr", "resolve_variable", "read_point", "point_values", "point_floats",
+           "exact_number", "pick_wrt"]
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+# ── an expression and its variable ───────────────────────────────────────────
+def as_expr(value: Any) -> tuple[Expr, str | None]:
+    """Our expression for text, an Expr, or a SymPy expression (and the text, if any)."""
+    if isinstance(value, Expr):
+        return value, None
+    if isinstance(value, str):
+        return parse(value, strict=True), value
+    if type(value).__module__.startswith("sympy"):
+        return read_sympy(value), None
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return Num(value), None
+    raise UsageError(f"cannot differentiate a {type(value).__name__}: pass text, a "
+                     "chainrule Expr or a SymPy expression")
+
+
+def resolve_variable(expr: Expr, var: Any) -> str:
+    """The variable's name: given, or inferred when the expression has one symbol."""
+    if var is None:
+        symbols = sorted(free_symbols(expr))
+        if len(symbols) == 1:
+            return symbols[0]
+        if not symbols:
+            return "x"
+        raise UsageError(f"the expression has several symbols ({', '.join(symbols)}); say which "
+                         f"to differentiate with respect to: --wrt {symbols[0]} on the command "
+                         f"line, diff(expr, \"{symbols[0]}\") in Python")
+    if isinstance(var, Symbol):
+        return var.name
+    name = getattr(var, "name", var) if not isinstance(var, str) else var
+    if not isinstance(name, str) or not _NAME.match(name.strip()):
+        raise UsageError(f"cannot differentiate with respect to {var!r}: "
+                         "the variable must be a symbol name such as x or w1")
+    name = name.strip()
+    if name in ("e", "E", "pi") or lookup(name) is not None:
+        raise UsageError(f"cannot differentiate with respect to {name!r}: it is a "
+                         f"{'constant' if name in ('e', 'E', 'pi') else 'function'}, not a symbol")
+    try:
+        parse(name)  # the names the parser reserves: lambda, __import__, I, nan, inf
+    except ParseError as err:
+        raise UsageError(f"cannot differentiate with respect to {name!r}: {err.message}") from None
+    return name
+
+
+# ── a point ──────────────────────────────────────────────────────────────────
+def _not_a_piece(piece: str) -> UsageError:
+    return UsageError(f"cannot read {piece!r} as name=value; write the point like x=5 "
+                      "(or x=1,y=2 with several symbols)")
+
+
+def _not_a_number(name: str, shown: str) -> UsageError:
+    return UsageError(f"the value of {name} must be a number, not {shown}")
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at commas outside parentheses: "x=atan2(1, 2), y=3" → two pieces."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [p.strip() for p in out if p.strip()]
+
+
+def _name(key: Any) -> str:
+    return resolve_variable(Symbol("x"), key.strip() if isinstance(key, str) else key)
+
+
+def exact_number(name: str, value: Any) -> Expr:
+    """A value of ``name`` as an exact expression: 5, 0.5 (= 1/2), "pi/4", Fraction(1, 3)."""
+    if isinstance(value, Expr):
+        e = value
+    elif isinstance(value, bool):
+        raise _not_a_number(name, repr(value))
+    elif isinstance(value, (int, Fraction)):
+        e = Num(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise UsageError(f"the value of {name} must be a finite number, not {value!r}")
+        e = Num(Fraction(repr(value)))  # 0.1 means one tenth, as the user typed it
+    elif isinstance(value, str):
+        e = parse(value.strip())
+    else:
+        raise _not_a_number(name, repr(value))
+    if free_symbols(e):
+        raise _not_a_number(name, str(e))
+    try:
+        evaluate(e, {})
+    except UndefinedError:
+        raise UsageError(f"the value of {name}, {e.pretty()}, is not a real number") from None
+    return e
+
+
+def read_point(text: str, variable: str | None = None) -> dict[str, Expr]:
+    """``"x=5"``, ``"x=pi/4, y=1/2"`` or, given the ``variable``, just ``"5"`` → exact
+    values."""
+    out: dict[str, Expr] = {}
+    for piece in _split_top(text):
+        name, eq, value = piece.partition("=")
+        if not eq:
+            if variable is None or out:
+                raise _not_a_piece(piece)
+            name, value = variable, piece
+        if not name.strip() or not value.strip():
+            raise _not_a_piece(piece)
+        name = _name(name)
+        if name in out:
+            raise UsageError(f"{name} is given twice in the point")
+        out[name] = exact_number(name, value)
+    if not out:
+        raise UsageError("the point is empty; write it like x=5")
+    return out
+
+
+def point_values(point: Mapping[str, Any] | str | Any,
+                 variable: str | None = None) -> dict[str, Expr]:
+    """A point given as text, a mapping of names to values, or (given the ``variable``) a
+    bare number → exact values."""
+    if isinstance(point, str):
+        return read_point(point, variable)
+    if isinstance(point, Mapping):
+        out: dict[str, Expr] = {}
+        for key, value in point.items():
+            name = _name(key)
+            if name in out:
+                raise UsageError(f"{name} is given twice in the point")
+            out[name] = exact_number(name, value)
+        return out
+    if variable is None:
+        raise UsageError(f"cannot read {point!r} as a point; write it like x=5")
+    return {variable: exact_number(variable, point)}
+
+
+def point_floats(point: Mapping[str, Any] | str) -> dict[str, float]:
+    """A point (text or a mapping, every value named) as floats: ``"x=1, w=pi/4"``."""
+    return {name: evaluate(value, {}) for name, value in point_values(point).items()}
+
+
+def pick_wrt(wrt: Any, var: Any) -> Any:
+    """The variable given as ``wrt=`` or as its older name ``var=`` (not both).
+
+        >>> pick_wrt(None, "y")
+        'y'
+    """
+    if wrt is not None and var is not None and wrt != var:
+        raise UsageError(f"give the variable once: wrt={wrt!r} and var={var!r} disagree "
+                         "(var is the older name of wrt)")
+    return wrt if wrt is not None else var
