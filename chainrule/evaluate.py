@@ -11,19 +11,23 @@ point outside a function's domain when ``strict``) raises :class:`UndefinedError
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from chainrule.errors import UndefinedError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 
-__all__ = ["evaluate", "number_text", "why_undefined", "AbstractImpl"]
+__all__ = ["evaluate", "evaluate_many", "real_pow", "number_text", "why_undefined",
+           "AbstractImpl"]
 
 # An abstract function f is evaluated through a concrete stand-in: order ↦ callable.
 AbstractImpl = Mapping[str, Callable[[int, float], float]]
 
 
-def _pow(b: float, e: float) -> float:
+def real_pow(b: float, e: float) -> float:
+    """bᵉ as a real number, as evaluation and generated code compute it: an error, never a
+    complex number, for a negative base and a fractional exponent (and for 0 to a negative
+    power)."""
     if b == 0 and e < 0:
         raise ZeroDivisionError
     if b < 0 and not float(e).is_integer():
@@ -63,7 +67,7 @@ _EVAL: dict[type, Callable[..., float]] = {
     Neg: lambda n, k, c: -k[0],
     Mul: lambda n, k, c: _prod(k),
     Div: lambda n, k, c: k[0] / k[1],
-    Pow: lambda n, k, c: _pow(k[0], k[1]),
+    Pow: lambda n, k, c: real_pow(k[0], k[1]),
     Func: _func,
 }
 
@@ -81,26 +85,41 @@ def evaluate(expr: Expr, point: Mapping[str, float], *, strict: bool = False,
         ...
         chainrule.errors.UndefinedError: ln(x − 2) has no real value where x − 2 = −1 (ln: ...)
     """
+    return evaluate_many([expr], point, strict=strict, abstract=abstract)[0]
+
+
+def evaluate_many(exprs: Sequence[Expr], point: Mapping[str, float], *, strict: bool = False,
+                  abstract: AbstractImpl | None = None) -> list[float]:
+    """The values of several expressions at one point, each node they share computed once
+    (a loss and its partials). Fails as :func:`evaluate` does, at the first expression that
+    has no value.
+
+        >>> from chainrule.parser import parse
+        >>> evaluate_many([parse("x**2"), parse("x**2 + 1")], {"x": 3})
+        [9.0, 10.0]
+    """
     ctx = _Context(point, strict, abstract)
     memo: dict[Expr, float] = {}
-    node: Expr = expr
+    node: Expr | None = None
     try:
-        for node in postorder(expr):
-            value = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
-            if isinstance(value, complex) or math.isnan(value):
-                raise ValueError("not a real number")
-            if math.isinf(value):
-                raise OverflowError("too large")
-            memo[node] = value
+        for root in exprs:
+            for node in postorder(root, memo):
+                value = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
+                if isinstance(value, complex) or math.isnan(value):
+                    raise ValueError("not a real number")
+                if math.isinf(value):
+                    raise OverflowError("too large")
+                memo[node] = value
     except UndefinedError:
         raise
     except KeyError as err:
         raise UndefinedError(f"no value given for {err.args[0]}") from None
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
         overflow = isinstance(err, OverflowError)
+        assert node is not None
         raise UndefinedError(why_undefined(node, memo.get, overflow=overflow),
                              overflow=overflow) from None
-    return memo[expr]
+    return [memo[e] for e in exprs]
 
 
 def number_text(v: float) -> str:

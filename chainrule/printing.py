@@ -9,9 +9,11 @@ r"""Expressions as text: Python syntax, Unicode math and LaTeX.
 One walk serves all three formats. :class:`_Printer` visits the tree bottom-up over
 :func:`~chainrule.expr.postorder` (no recursion: trees 10 000 levels deep print), decides
 where parentheses go from named precedence levels, and leaves to each subclass only how a
-piece is written. Each node is printed once per call, so shared subtrees cost nothing
-extra. Text is built as ropes (nested tuples of strings) and joined once at the end, which
-keeps printing linear in the length of the output even for very deep trees.
+piece is written. How a function is written (its name, eᵘ, √u, |u|, \sin^{2} x) comes from
+its entry in the function table, never from a list here. Each node is printed once per
+call, so shared subtrees cost nothing extra. Text is built as ropes (nested tuples of
+strings) and joined once at the end, which keeps printing linear in the length of the
+output even for very deep trees.
 
 ``to_python`` is the inverse of :func:`chainrule.parser.parse`: ``parse(to_python(e)) is e``.
 ``to_unicode`` and ``to_latex`` are for people and need not parse back.
@@ -19,14 +21,17 @@ keeps printing linear in the length of the output even for very deep trees.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Optional, Union
+from itertools import pairwise
+from typing import TypeAlias, TypeGuard
 
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
-from chainrule.functions import FUNCTIONS
+from chainrule.functions import FUNCTIONS, display_letters
 
-__all__ = ["to_python", "to_unicode", "to_latex"]
+__all__ = ["to_python", "to_unicode", "to_latex", "PythonPrinter", "Piece", "PREC_ADD",
+           "PREC_NEG", "PREC_MUL", "PREC_POW", "PREC_ATOM"]
 
 
 def _digits(n: int) -> str:
@@ -40,12 +45,13 @@ def _digits(n: int) -> str:
 
 
 # ── precedence levels, loosest first ─────────────────────────────────────────
-# A child is written bare when its level is at least the level its slot needs.
-_PREC_ADD = 10    # a + b, a - b
-_PREC_NEG = 20    # -a at the start of a term (also a negative number: -2, -1/2)
-_PREC_MUL = 30    # a*b, a/b (and a fraction literal 1/2, which is a quotient in Python)
-_PREC_POW = 40    # a**b; in Unicode and LaTeX also √x, eˣ, \frac{a}{b}
-_PREC_ATOM = 50   # names, non-negative integers, calls, anything in parentheses
+# A child is written bare when its level is at least the level its slot needs. Public, with
+# Piece and PythonPrinter, for printers of other syntaxes (the generated backprop program).
+PREC_ADD = 10    # a + b, a - b
+PREC_NEG = 20    # -a at the start of a term (also a negative number: -2, -1/2)
+PREC_MUL = 30    # a*b, a/b (and a fraction literal 1/2, which is a quotient in Python)
+PREC_POW = 40    # a**b; in Unicode and LaTeX also √x, eˣ, \frac{a}{b}
+PREC_ATOM = 50   # names, non-negative integers, calls, anything in parentheses
 
 # ── what a piece starts or ends with, so products know when to juxtapose ────
 _NUM = "num"          # a digit: 2
@@ -59,11 +65,11 @@ _FRAC = "frac"        # LaTeX \frac{a}{b}
 _CMD = "cmd"          # LaTeX control word such as \theta: a letter after it needs a space
 _OTHER = "other"
 
-_Rope = Union[str, tuple["_Rope", ...]]  # text in pieces, joined once at the end
+_Rope: TypeAlias = str | tuple["_Rope", ...]  # text in pieces, joined once at the end
 
 
 @dataclass(frozen=True, slots=True)
-class _Piece:
+class Piece:
     """One node's text plus what its parent needs to place it."""
 
     text: _Rope
@@ -72,7 +78,7 @@ class _Piece:
     last: str = _OTHER
     # For text with a leading minus at its top level ("-x", "-3", Unicode "−2x"): the text
     # after the minus, so a sum can write "a - x" instead of "a + -x".
-    unsigned: Optional[_Rope] = None
+    unsigned: _Rope | None = None
 
 
 def _flatten(rope: _Rope) -> str:
@@ -87,11 +93,11 @@ def _flatten(rope: _Rope) -> str:
     return "".join(out)
 
 
-def _is_int(node: Expr) -> bool:
+def _is_int(node: Expr) -> TypeGuard[Num]:
     return isinstance(node, Num) and node.value.denominator == 1
 
 
-def _is_fraction(node: Expr) -> bool:
+def _is_fraction(node: Expr) -> TypeGuard[Num]:
     return isinstance(node, Num) and node.value.denominator != 1
 
 
@@ -157,12 +163,6 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPT_LETTERS = dict(zip("abcdefghijklmnoprstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
 _PRIMES = {1: "′", 2: "″", 3: "‴"}
 
-# One-letter function names as Unicode shows them (σ, H, f, g, h).
-_FUNCTION_LETTERS = frozenset(d for d in (e.display for e in FUNCTIONS.values()) if len(d) == 1)
-
-# Functions whose integer power LaTeX writes before the argument: \sin^{2}\left(x\right).
-_LATEX_POWER_PREFIX = frozenset({"sin", "cos", "tan", "cot", "sec", "csc",
-                                 "sinh", "cosh", "tanh", "coth", "sech", "csch"})
 
 
 # ── the shared walk ──────────────────────────────────────────────────────────
@@ -182,16 +182,12 @@ class _Printer:
     RPAREN = ")"
     COMMA = ", "
 
-    # Functions whose notation is not name(arguments): name → method name. Everything else
-    # is written from the function table (entry.pretty / entry.latex).
-    LAYOUTS: dict[str, str] = {}
-
     def __init__(self) -> None:
-        self.memo: dict[Expr, _Piece] = {}
+        self.memo: dict[Expr, Piece] = {}
 
     def run(self, root: Expr) -> str:
         memo = self.memo
-        handlers: dict[type, Callable[..., _Piece]] = {
+        handlers: dict[type, Callable[..., Piece]] = {
             Num: self.num, Symbol: self.symbol, Const: self.const, Add: self.add,
             Neg: self.neg, Mul: self.mul, Div: self.div, Pow: self.pow, Func: self.func,
         }
@@ -200,114 +196,118 @@ class _Printer:
         return _flatten(memo[root].text)
 
     # ── helpers ──
-    def wrap(self, piece: _Piece) -> _Piece:
-        return _Piece((self.LPAREN, piece.text, self.RPAREN), _PREC_ATOM, _GROUP, _GROUP)
+    def wrap(self, piece: Piece) -> Piece:
+        return Piece((self.LPAREN, piece.text, self.RPAREN), PREC_ATOM, _GROUP, _GROUP)
 
-    def operand(self, piece: _Piece, need: int) -> _Piece:
+    def operand(self, piece: Piece, need: int) -> Piece:
         return piece if piece.prec >= need else self.wrap(piece)
 
-    def call(self, name: _Rope, args: list[_Piece], first: str = _FUNC) -> _Piece:
+    def call(self, name: _Rope, args: list[Piece], first: str = _FUNC) -> Piece:
         parts: list[_Rope] = [name, self.LPAREN]
         for i, arg in enumerate(args):
             if i:
                 parts.append(self.COMMA)
             parts.append(arg.text)
         parts.append(self.RPAREN)
-        return _Piece(tuple(parts), _PREC_ATOM, first, _FUNC)
+        return Piece(tuple(parts), PREC_ATOM, first, _FUNC)
 
     # ── leaves ──
-    def symbol(self, node: Symbol, kids: list[_Piece]) -> _Piece:
-        return _Piece(node.name, _PREC_ATOM, _LETTER, _LETTER)
+    def symbol(self, node: Symbol, kids: list[Piece]) -> Piece:
+        return Piece(node.name, PREC_ATOM, _LETTER, _LETTER)
 
-    def const(self, node: Const, kids: list[_Piece]) -> _Piece:
-        return _Piece(node.name, _PREC_ATOM, _LETTER, _LETTER)
+    def const(self, node: Const, kids: list[Piece]) -> Piece:
+        return Piece(node.name, PREC_ATOM, _LETTER, _LETTER)
 
-    def magnitude(self, value: Fraction) -> _Piece:
+    def magnitude(self, value: Fraction) -> Piece:
         """A non-negative number."""
         if value.denominator == 1:
-            return _Piece(_digits(value.numerator), _PREC_ATOM, _NUM, _NUM)
-        return _Piece(f"{_digits(value.numerator)}/{_digits(value.denominator)}", _PREC_MUL, _NUM,
+            return Piece(_digits(value.numerator), PREC_ATOM, _NUM, _NUM)
+        return Piece(f"{_digits(value.numerator)}/{_digits(value.denominator)}", PREC_MUL, _NUM,
                       _NUM)
 
-    def num(self, node: Num, kids: list[_Piece]) -> _Piece:
+    def num(self, node: Num, kids: list[Piece]) -> Piece:
         if node.value >= 0:
             return self.magnitude(node.value)
         body = self.magnitude(-node.value)
-        return _Piece((self.NEG, body.text), _PREC_NEG, _OTHER, body.last, body.text)
+        return Piece((self.NEG, body.text), PREC_NEG, _OTHER, body.last, body.text)
 
     # ── operators ──
-    def add(self, node: Add, kids: list[_Piece]) -> _Piece:
-        parts: list[_Rope] = [self.operand(kids[0], _PREC_NEG).text]
+    def add(self, node: Add, kids: list[Piece]) -> Piece:
+        parts: list[_Rope] = [self.operand(kids[0], PREC_NEG).text]
         for term in kids[1:]:
             if term.unsigned is not None:
                 parts += [self.MINUS, term.unsigned]
             else:
                 # A nested sum keeps its parentheses: a + (b + c) is not a + b + c.
-                parts += [self.PLUS, self.operand(term, _PREC_NEG).text]
-        return _Piece(tuple(parts), _PREC_ADD)
+                parts += [self.PLUS, self.operand(term, PREC_NEG).text]
+        return Piece(tuple(parts), PREC_ADD)
 
-    def neg(self, node: Neg, kids: list[_Piece]) -> _Piece:
-        arg = self.operand(kids[0], _PREC_MUL)
-        return _Piece((self.NEG, arg.text), _PREC_NEG, _OTHER, arg.last, arg.text)
+    def neg(self, node: Neg, kids: list[Piece]) -> Piece:
+        arg = self.operand(kids[0], PREC_MUL)
+        return Piece((self.NEG, arg.text), PREC_NEG, _OTHER, arg.last, arg.text)
 
-    def bare_first_factor(self, node: Expr, piece: _Piece) -> bool:
+    def bare_first_factor(self, node: Expr, piece: Piece) -> bool:
         """May a first factor looser than a power go without parentheses?
 
         Python: a quotient or a fraction literal may (``a/b*c`` reads back as (a/b)·c), a
         product may not (``a*b*c`` would read back flat) and neither may a minus sign
         (``-2*x`` reads back as -(2·x)).
         """
-        return piece.prec == _PREC_MUL and not isinstance(node, Mul)
+        return piece.prec == PREC_MUL and not isinstance(node, Mul)
 
-    def joiner(self, left: _Piece, right: _Piece, leading: bool) -> str:
+    def joiner(self, left: Piece, right: Piece, leading: bool) -> str:
         """What goes between two factors of a product; ``leading``: ``left`` is the first."""
         return self.TIMES
 
-    def mul(self, node: Mul, kids: list[_Piece]) -> _Piece:
+    def mul(self, node: Mul, kids: list[Piece]) -> Piece:
         first = kids[0]
-        if first.prec <= _PREC_MUL and not self.bare_first_factor(node.factors[0], first):
+        if first.prec <= PREC_MUL and not self.bare_first_factor(node.factors[0], first):
             first = self.wrap(first)
-        pieces = [first] + [self.operand(k, _PREC_POW) for k in kids[1:]]
+        pieces = [first] + [self.operand(k, PREC_POW) for k in kids[1:]]
         parts: list[_Rope] = [first.text]
-        for left, right in zip(pieces, pieces[1:]):
+        for left, right in pairwise(pieces):
             parts += [self.joiner(left, right, left is first), right.text]
         if first.unsigned is not None:  # "−2x": the product starts with a minus sign
             unsigned = (first.unsigned, *parts[1:])
-            return _Piece(tuple(parts), _PREC_NEG, first.first, pieces[-1].last, unsigned)
-        return _Piece(tuple(parts), _PREC_MUL, first.first, pieces[-1].last)
+            return Piece(tuple(parts), PREC_NEG, first.first, pieces[-1].last, unsigned)
+        return Piece(tuple(parts), PREC_MUL, first.first, pieces[-1].last)
 
     def bare_numerator(self, node: Expr) -> bool:
         """A product or (left-associative) quotient needs no parentheses above the bar;
         a fraction literal gets them anyway, for clarity: (1/2)/x."""
         return not _is_fraction(node)
 
-    def div(self, node: Div, kids: list[_Piece]) -> _Piece:
+    def div(self, node: Div, kids: list[Piece]) -> Piece:
         num, den = kids
-        if num.prec < _PREC_MUL or not self.bare_numerator(node.num):
+        if num.prec < PREC_MUL or not self.bare_numerator(node.num):
             num = self.wrap(num)
-        den = self.operand(den, _PREC_POW)
-        return _Piece((num.text, self.DIVIDE, den.text), _PREC_MUL)
+        den = self.operand(den, PREC_POW)
+        return Piece((num.text, self.DIVIDE, den.text), PREC_MUL)
 
-    def pow(self, node: Pow, kids: list[_Piece]) -> _Piece:
-        base = self.operand(kids[0], _PREC_ATOM)
-        exp = self.operand(kids[1], _PREC_POW)  # right-associative: a**b**c is a**(b**c)
-        return _Piece((base.text, self.POWER, exp.text), _PREC_POW, base.first)
+    def pow(self, node: Pow, kids: list[Piece]) -> Piece:
+        base = self.operand(kids[0], PREC_ATOM)
+        exp = self.operand(kids[1], PREC_POW)  # right-associative: a**b**c is a**(b**c)
+        return Piece((base.text, self.POWER, exp.text), PREC_POW, base.first)
 
-    def func(self, node: Func, kids: list[_Piece]) -> _Piece:
-        layout = self.LAYOUTS.get(node.name)
-        if layout is not None:
-            method: Callable[[Func, list[_Piece]], Optional[_Piece]] = getattr(self, layout)
-            piece = method(node, kids)
+    def func(self, node: Func, kids: list[Piece]) -> Piece:
+        # A function whose table entry has a layout other than "call" (eᵘ, √u, |u|, log₂)
+        # is written by the method layout_<layout>, where a format has one; None from it,
+        # or no such method (Python syntax), means name(arguments).
+        layout = FUNCTIONS[node.name].layout
+        if layout != "call":
+            method: Callable[[Func, list[Piece]], Piece | None] | None = getattr(
+                self, "layout_" + layout, None)
+            piece = method(node, kids) if method is not None else None
             if piece is not None:
                 return piece
         return self.plain_call(node, kids)
 
-    def plain_call(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def plain_call(self, node: Func, kids: list[Piece]) -> Piece:
         return self.call(node.name + "'" * node.order, kids)
 
 
 # ── Python syntax ────────────────────────────────────────────────────────────
-class _PythonPrinter(_Printer):
+class PythonPrinter(_Printer):
     """Text our parser reads back to the same tree (not always valid Python: sigmoid(x))."""
 
 
@@ -328,77 +328,76 @@ class _UnicodePrinter(_Printer):
     MINUS = " − "
     NEG = "−"
     TIMES = "·"
-    LAYOUTS = {"exp": "exp_call", "sqrt": "radical", "cbrt": "radical", "abs": "bars",
-               "log": "log_call"}
 
-    def symbol(self, node: Symbol, kids: list[_Piece]) -> _Piece:
+    def symbol(self, node: Symbol, kids: list[Piece]) -> Piece:
         text = _unicode_name(node.name)
         if len(text) != 1:
-            return _Piece(text, _PREC_ATOM, _WORD, _WORD)
+            return Piece(text, PREC_ATOM, _WORD, _WORD)
         # A one-letter symbol that looks like a function (f, or sigma shown as σ) would
         # read as a call in f(x + 1): keep a "·" after it.
-        looks_like_call = node.name in FUNCTIONS or text in _FUNCTION_LETTERS
-        return _Piece(text, _PREC_ATOM, _LETTER, _WORD if looks_like_call else _LETTER)
+        looks_like_call = node.name in FUNCTIONS or text in display_letters()
+        return Piece(text, PREC_ATOM, _LETTER, _WORD if looks_like_call else _LETTER)
 
-    def const(self, node: Const, kids: list[_Piece]) -> _Piece:
+    def const(self, node: Const, kids: list[Piece]) -> Piece:
         if node.name == "pi":
-            return _Piece("π", _PREC_ATOM, _LETTER, _LETTER)
-        return _Piece("e", _PREC_ATOM, _LETTER, _OTHER)  # 2e and xe, but e·x (not "ex")
+            return Piece("π", PREC_ATOM, _LETTER, _LETTER)
+        return Piece("e", PREC_ATOM, _LETTER, _OTHER)  # 2e and xe, but e·x (not "ex")
 
-    def bare_first_factor(self, node: Expr, piece: _Piece) -> bool:
+    def bare_first_factor(self, node: Expr, piece: Piece) -> bool:
         return _is_int(node)  # a negative integer coefficient: −2x
 
     def bare_numerator(self, node: Expr) -> bool:
         return not (_is_fraction(node) or isinstance(node, Div))  # (a/b)/c, not a/b/c
 
-    def joiner(self, left: _Piece, right: _Piece, leading: bool) -> str:
+    def joiner(self, left: Piece, right: Piece, leading: bool) -> str:
         if right.first in _UNICODE_JUXTAPOSE.get(left.last, ()):
             return ""
         return self.TIMES
 
-    def pow(self, node: Pow, kids: list[_Piece]) -> _Piece:
+    def pow(self, node: Pow, kids: list[Piece]) -> Piece:
         return self.power(node.base, kids[0], node.exp, kids[1])
 
-    def power(self, base_node: Expr, base: _Piece, exp_node: Expr, exp: _Piece) -> _Piece:
+    def power(self, base_node: Expr, base: Piece, exp_node: Expr, exp: Piece) -> Piece:
         if _is_int(exp_node):  # x², x⁻¹, (x + 1)³, sin(x)², e²
-            base = self.operand(base, _PREC_ATOM)
+            base = self.operand(base, PREC_ATOM)
             last = base.last if base.last in (_LETTER, _NUM, _GROUP) else _OTHER
             sup = _digits(exp_node.value.numerator).translate(_SUPERSCRIPT)
-            return _Piece((base.text, sup), _PREC_POW, base.first, last)
+            return Piece((base.text, sup), PREC_POW, base.first, last)
         if _is_e(base_node):  # eˣ, e^(−x), e^(w1)
             letter = exp.text if isinstance(exp_node, Symbol) and isinstance(exp.text, str) else ""
             if letter in _SUPERSCRIPT_LETTERS:
-                return _Piece(("e", _SUPERSCRIPT_LETTERS[letter]), _PREC_POW, _LETTER)
-            return _Piece(("e^(", exp.text, ")"), _PREC_POW, _LETTER)
-        base = self.operand(base, _PREC_ATOM)
-        exp = self.operand(exp, _PREC_ATOM)
-        return _Piece((base.text, "^", exp.text), _PREC_POW, base.first)
+                return Piece(("e", _SUPERSCRIPT_LETTERS[letter]), PREC_POW, _LETTER)
+            return Piece(("e^(", exp.text, ")"), PREC_POW, _LETTER)
+        base = self.operand(base, PREC_ATOM)
+        exp = self.operand(exp, PREC_ATOM)
+        return Piece((base.text, "^", exp.text), PREC_POW, base.first)
 
-    def exp_call(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def layout_exponential(self, node: Func, kids: list[Piece]) -> Piece:
         e = Const("e")
         return self.power(e, self.const(e, []), node.args[0], kids[0])
 
-    def radical(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def layout_radical(self, node: Func, kids: list[Piece]) -> Piece:
         arg = kids[0] if _is_token(node.args[0]) else self.wrap(kids[0])
         # Looser than a call, so a power of it keeps its parentheses: (√x)².
-        return _Piece((FUNCTIONS[node.name].display, arg.text), _PREC_POW, _ROOT)
+        return Piece((FUNCTIONS[node.name].display, arg.text), PREC_POW, _ROOT)
 
-    def bars(self, node: Func, kids: list[_Piece]) -> _Piece:
-        return _Piece(("|", kids[0].text, "|"), _PREC_ATOM, _ABS, _ABS)
+    def layout_bars(self, node: Func, kids: list[Piece]) -> Piece:
+        return Piece(("|", kids[0].text, "|"), PREC_ATOM, _ABS, _ABS)
 
-    def log_call(self, node: Func, kids: list[_Piece]) -> Optional[_Piece]:
+    def layout_log(self, node: Func, kids: list[Piece]) -> Piece | None:
         if len(kids) == 1:
             return None
         base = node.args[1]
         if not _is_token(base):
             return self.call("log", kids)
+        sub: _Rope
         if isinstance(base, Num):
             sub = _digits(base.value.numerator).translate(_SUBSCRIPT)  # log₂(x)
         else:
             sub = ("_", kids[1].text)  # log_b(x)
         return self.call(("log", sub), kids[:1])
 
-    def plain_call(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def plain_call(self, node: Func, kids: list[Piece]) -> Piece:
         name = FUNCTIONS[node.name].display
         if node.order:
             order = node.order
@@ -412,30 +411,28 @@ class _LatexPrinter(_Printer):
 
     LPAREN = r"\left("
     RPAREN = r"\right)"
-    LAYOUTS = {"exp": "exp_call", "sqrt": "radical", "cbrt": "radical", "abs": "bars",
-               "log": "log_call"}
 
-    def symbol(self, node: Symbol, kids: list[_Piece]) -> _Piece:
+    def symbol(self, node: Symbol, kids: list[Piece]) -> Piece:
         text = _latex_name(node.name)
         first = _CMD if text.startswith("\\") else _LETTER
         last = _CMD if text[-1].isalpha() and text.startswith("\\") else _LETTER
-        return _Piece(text, _PREC_ATOM, first, last)
+        return Piece(text, PREC_ATOM, first, last)
 
-    def const(self, node: Const, kids: list[_Piece]) -> _Piece:
+    def const(self, node: Const, kids: list[Piece]) -> Piece:
         if node.name == "pi":
-            return _Piece(r"\pi", _PREC_ATOM, _CMD, _CMD)
-        return _Piece("e", _PREC_ATOM, _LETTER, _LETTER)
+            return Piece(r"\pi", PREC_ATOM, _CMD, _CMD)
+        return Piece("e", PREC_ATOM, _LETTER, _LETTER)
 
-    def magnitude(self, value: Fraction) -> _Piece:
+    def magnitude(self, value: Fraction) -> Piece:
         if value.denominator == 1:
-            return _Piece(_digits(value.numerator), _PREC_ATOM, _NUM, _NUM)
-        return _Piece(rf"\frac{{{_digits(value.numerator)}}}{{{_digits(value.denominator)}}}",
-                      _PREC_POW, _FRAC)
+            return Piece(_digits(value.numerator), PREC_ATOM, _NUM, _NUM)
+        return Piece(rf"\frac{{{_digits(value.numerator)}}}{{{_digits(value.denominator)}}}",
+                      PREC_POW, _FRAC)
 
-    def bare_first_factor(self, node: Expr, piece: _Piece) -> bool:
+    def bare_first_factor(self, node: Expr, piece: Piece) -> bool:
         return isinstance(node, Num)  # a negative coefficient: -2x, -\frac{1}{2}x
 
-    def joiner(self, left: _Piece, right: _Piece, leading: bool) -> str:
+    def joiner(self, left: Piece, right: Piece, leading: bool) -> str:
         if right.first in (_NUM, _FRAC) or (left.last == _NUM and not leading):
             return r" \cdot "              # 2 \cdot 3, x \cdot \frac{1}{2}, 2 \cdot 1 \cdot \cos(1)
         if left.last == _FUNC:
@@ -444,38 +441,38 @@ class _LatexPrinter(_Printer):
             return " "                      # \theta x, not \thetax
         return ""
 
-    def div(self, node: Div, kids: list[_Piece]) -> _Piece:
+    def div(self, node: Div, kids: list[Piece]) -> Piece:
         num, den = kids
-        return _Piece((r"\frac{", num.text, "}{", den.text, "}"), _PREC_POW, _FRAC)
+        return Piece((r"\frac{", num.text, "}{", den.text, "}"), PREC_POW, _FRAC)
 
-    def pow(self, node: Pow, kids: list[_Piece]) -> _Piece:
+    def pow(self, node: Pow, kids: list[Piece]) -> Piece:
         base_node, exp_node = node.base, node.exp
-        if (isinstance(base_node, Func) and base_node.name in _LATEX_POWER_PREFIX
+        if (isinstance(base_node, Func) and FUNCTIONS[base_node.name].latex_power_prefix
                 and _is_int(exp_node) and exp_node.value > 0):
             args = [self.memo[a] for a in base_node.args]
             name = (FUNCTIONS[base_node.name].latex, "^{", kids[1].text, "}")
             call = self.call(name, args)
             # Looser than a call: a power of \sin^{2}(x) keeps its parentheses.
-            return _Piece(call.text, _PREC_POW, _FUNC, _FUNC)
-        base = self.operand(kids[0], _PREC_ATOM)
-        return _Piece((base.text, "^{", kids[1].text, "}"), _PREC_POW, base.first)
+            return Piece(call.text, PREC_POW, _FUNC, _FUNC)
+        base = self.operand(kids[0], PREC_ATOM)
+        return Piece((base.text, "^{", kids[1].text, "}"), PREC_POW, base.first)
 
-    def exp_call(self, node: Func, kids: list[_Piece]) -> _Piece:
-        return _Piece(("e^{", kids[0].text, "}"), _PREC_POW, _LETTER)
+    def layout_exponential(self, node: Func, kids: list[Piece]) -> Piece:
+        return Piece(("e^{", kids[0].text, "}"), PREC_POW, _LETTER)
 
-    def radical(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def layout_radical(self, node: Func, kids: list[Piece]) -> Piece:
         # \sqrt{x}, \sqrt[3]{x}; looser than a call so that a power of it gets parentheses.
-        return _Piece((FUNCTIONS[node.name].latex, "{", kids[0].text, "}"), _PREC_POW, _ROOT)
+        return Piece((FUNCTIONS[node.name].latex, "{", kids[0].text, "}"), PREC_POW, _ROOT)
 
-    def bars(self, node: Func, kids: list[_Piece]) -> _Piece:
-        return _Piece((r"\left|", kids[0].text, r"\right|"), _PREC_ATOM, _GROUP, _GROUP)
+    def layout_bars(self, node: Func, kids: list[Piece]) -> Piece:
+        return Piece((r"\left|", kids[0].text, r"\right|"), PREC_ATOM, _GROUP, _GROUP)
 
-    def log_call(self, node: Func, kids: list[_Piece]) -> Optional[_Piece]:
+    def layout_log(self, node: Func, kids: list[Piece]) -> Piece | None:
         if len(kids) == 1:
             return None  # \ln from the table
         return self.call((r"\log_{", kids[1].text, "}"), kids[:1])
 
-    def plain_call(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def plain_call(self, node: Func, kids: list[Piece]) -> Piece:
         name = FUNCTIONS[node.name].latex
         if node.order:  # f'\left(x\right), f^{(4)}\left(x\right)
             name += "'" * node.order if node.order <= 3 else f"^{{({node.order})}}"
@@ -486,7 +483,7 @@ class _LatexPrinter(_Printer):
 # ── public API ───────────────────────────────────────────────────────────────
 def to_python(expr: Expr) -> str:
     """Python syntax that :func:`chainrule.parser.parse` reads back: ``2*x*cos(x**2)``."""
-    return _PythonPrinter().run(expr)
+    return PythonPrinter().run(expr)
 
 
 def to_unicode(expr: Expr) -> str:

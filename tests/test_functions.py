@@ -8,6 +8,8 @@ has points to work with (asin needs |u| < 1, acosh needs u > 1, log needs u > 0,
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 import sympy as sp
 from helpers import assert_equiv, candidate_points, numeric_agreement, sympy_derivative
@@ -252,3 +254,186 @@ def test_activations_are_the_entries_marked_so() -> None:
     from chainrule.compgraph import ACTIVATIONS
     assert ACTIVATIONS == {"sigmoid", "tanh", "relu", "softplus"}
     assert ACTIVATIONS == {n for n, e in FUNCTIONS.items() if e.activation}
+
+
+# ── every reader finds what it needs in the entry ─────────────────────────────
+
+def _call(entry: FunctionEntry) -> Func:
+    return Func(entry.name, tuple(Symbol(f"u{i + 1}") for i in range(min(entry.arities))))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_entry_has_what_each_reader_needs(name: str) -> None:
+    import ast
+    import typing
+
+    from chainrule.functions import Code, Layout, lookup
+    from chainrule.parser import parse
+    from chainrule.printing import to_latex, to_python, to_unicode
+    entry = FUNCTIONS[name]
+    call = _call(entry)
+    u = Symbol("u1")
+    # the parser: its name and aliases, each arity
+    assert all(lookup(a) is entry for a in (name, *entry.aliases))
+    assert parse(to_python(call)) is call
+    # the differentiator: one builder of an expression per argument
+    assert len(entry.partials) == max(entry.arities)
+    for n in entry.arities:
+        args = [Symbol(f"u{i + 1}") for i in range(n)]
+        assert all(isinstance(p(*args), Expr) for p in entry.partials[:n])
+    # the printers: the layout is a known one, and the plain call is the "call" layout
+    assert entry.layout in typing.get_args(Layout)
+    plain = (to_unicode(call) == f"{entry.display}({', '.join(map(str, call.args))})")
+    assert plain == (entry.layout in ("call", "log")), to_unicode(call)
+    if entry.layout == "log":   # log with a base is written log₂(x)
+        assert to_unicode(Func(name, (u, Num(2)))) == "log₂(u1)"
+    squared = to_latex(Pow(call, Num(2)))
+    assert squared.startswith(entry.latex + "^{2}") == entry.latex_power_prefix, squared
+    # the generated program: math and NumPy code, none for an abstract function
+    codes = (entry.python_code, entry.numpy_code)
+    if entry.abstract:
+        assert codes == (None, None)
+    else:
+        for code in codes:
+            assert isinstance(code, Code)
+            if code.helper:
+                (definition,) = ast.parse(code.helper).body
+                assert isinstance(definition, ast.FunctionDef) and definition.name == code.call
+            else:
+                assert code.call.startswith("M.") or code.call == "abs"
+    # the mistake catalogue: a power in disguise is that power
+    if entry.as_power is not None:
+        base, exponent = entry.as_power(u)
+        for value in (0.3, 1.7, 2.9):
+            assert evaluate(Pow(base, exponent), {"u1": value}) == pytest.approx(
+                evaluate(call, {"u1": value}), rel=1e-12)
+
+
+def test_only_the_powers_in_disguise_and_trigonometric_functions_have_those_facts() -> None:
+    assert {n for n, e in FUNCTIONS.items() if e.as_power} == {"exp", "sqrt", "cbrt"}
+    assert {n for n, e in FUNCTIONS.items() if e.latex_power_prefix} == {
+        "sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh", "coth", "sech", "csch"}
+    assert {n: e.layout for n, e in FUNCTIONS.items() if e.layout != "call"} == {
+        "exp": "exponential", "sqrt": "radical", "cbrt": "radical", "abs": "bars", "log": "log"}
+
+
+def test_the_programs_implementations_are_read_from_the_table() -> None:
+    from chainrule.backprop.program import IMPLEMENTATIONS
+    assert set(IMPLEMENTATIONS) == {n for n, e in FUNCTIONS.items() if not e.abstract}
+    assert IMPLEMENTATIONS["asin"] == (FUNCTIONS["asin"].python_code,
+                                       FUNCTIONS["asin"].numpy_code)
+
+
+# ── a function defined at run time, through the public extension surface ─────
+
+def _silu_derivative(u: Expr) -> Expr:
+    sigma = Func("sigmoid", (u,))
+    return sigma * (1 + u * (1 - sigma))
+
+
+@pytest.fixture
+def silu() -> object:
+    import math
+
+    from chainrule.functions import code_helper, define_function, remove_function
+    entry = define_function(
+        "silu", _silu_derivative,
+        explanation="the derivative of silu u = u·σ(u) is σ(u)·(1 + u·(1 − σ(u)))",
+        numeric=lambda v: v / (1 + math.exp(-v)),
+        sympy=lambda sp, u: u / (1 + sp.exp(-u)),
+        code=code_helper("silu", "return u / (1 + M.exp(-u))"),
+        latex=r"\operatorname{SiLU}", aliases=("swish",))
+    yield entry
+    remove_function("silu")
+    assert "silu" not in FUNCTIONS and chainrule.functions.lookup("swish") is None
+
+
+def test_a_defined_function_parses_differentiates_prints_generates_code_and_is_verified(
+        silu: FunctionEntry, tmp_path: pathlib.Path) -> None:
+    import math
+    import subprocess
+    import sys
+
+    from chainrule.parser import parse
+    # parses, under its alias too
+    assert parse("swish(x**2)") is parse("silu(x**2)") is Func("silu", (Pow(x, Num(2)),))
+    # differentiates by the chain rule, with the entry's words, and is proven against SymPy
+    d = chainrule.diff("silu(x**2)", verify="steps")
+    assert d.verification.proven and d.verification.reference == "sympy"
+    assert d.steps.rule == "chain" and d.steps.outer_step.rule == "function"
+    assert "u·σ(u)" in d.steps.outer_step.explanation
+    assert "u·σ(u)" in d.to_text(width=80, detail="full")
+    assert_equiv(d.result, sp.diff(to_sympy(parse("silu(x**2)")), sympy_symbol("x")))
+    # prints
+    assert parse("silu(x) * y").pretty() == "silu(x)·y"
+    assert r"\operatorname{SiLU}\left(x^{2}\right)" in chainrule.diff("silu(x**2)").to_latex()
+    # generates code: the program defines its helper and runs alone, with only math
+    g = chainrule.grad("(silu(w*x) - y)**2", "w")
+    source = g.program()
+    assert "def silu(u):" in source
+    path = tmp_path / "silu_backprop.py"
+    path.write_text(source, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-I", "-S", str(path), "w=0.5", "x=1.5", "y=0.2"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    values = dict(line.split(" = ") for line in done.stdout.strip().splitlines())
+    J, dJ_dw = g.compile()(w=0.5, x=1.5, y=0.2)
+    assert float(values["J"]) == pytest.approx(J, rel=1e-12)
+    assert float(values["dJ/dw"]) == pytest.approx(dJ_dw["w"], rel=1e-12)
+    assert J == pytest.approx((0.75 / (1 + math.exp(-0.75)) - 0.2) ** 2, rel=1e-12)
+    # the checker reads it too: a forgotten inner derivative is named
+    r = chainrule.check("silu(x**2)", "sigmoid(x**2)*(1 + x**2*(1 - sigmoid(x**2)))")
+    assert not r.correct
+    assert [m.kind for m in r.mistakes] == ["missing_inner_derivative"]
+
+
+def test_a_defined_function_with_a_wrong_derivative_is_caught_by_verification() -> None:
+    import math
+
+    from chainrule.errors import VerificationError
+    from chainrule.functions import define_function, remove_function
+    define_function("wrongexp", lambda u: Func("wrongexp", (u,)) * 2,
+                    explanation="not the derivative of eᵘ", numeric=math.exp,
+                    sympy=lambda sp, u: sp.exp(u), code="M.exp")
+    try:
+        with pytest.raises(VerificationError):
+            chainrule.diff("wrongexp(x)")
+    finally:
+        remove_function("wrongexp")
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"name": "sin"}, "already a function"),
+    ({"aliases": ("ln",)}, "already a function"),
+    ({"name": "x"}, "two or more letters"),
+    ({"name": "pi"}, "not a constant"),
+    ({"name": "lambda"}, "Python keyword"),
+    ({"derivative": lambda u: 3}, "returned int, not an expression"),
+    ({"derivative": (lambda u: u, lambda u: u)}, "one derivative builder per argument"),
+    ({"code": "tan"}, "a helper must define it"),
+    ({"code": "M.silly("}, "must call a name"),
+    ({"code": chainrule.functions.code_helper("other", "return u")}, "one function named"),
+    ({"code": chainrule.functions.Code("silly", "def silly(u) return u")}, "not Python"),
+    ({"layout": "sideways"}, "layout must be one of"),
+    ({"as_power": lambda u: u}, "base, exponent"),
+    ({"explanation": " "}, "explanation is needed"),
+])
+def test_define_function_refuses_what_a_reader_could_not_use(changes: dict[str, object],
+                                                              message: str) -> None:
+    import math
+
+    from chainrule.functions import define_function
+    before = (dict(FUNCTIONS), dict(chainrule.functions.ALIASES))
+    options: dict[str, object] = {
+        "name": "silly", "derivative": lambda u: u, "explanation": "d/du silly u = silly u",
+        "numeric": math.exp, "sympy": lambda sp, u: sp.exp(u), "code": "M.exp", **changes}
+    with pytest.raises(ValueError, match=message):
+        define_function(**options)  # type: ignore[arg-type]
+    assert (FUNCTIONS, chainrule.functions.ALIASES) == before
+
+
+def test_remove_function_keeps_the_built_in_ones() -> None:
+    from chainrule.functions import remove_function
+    with pytest.raises(ValueError, match="not added by define_function"):
+        remove_function("sin")
+    assert "sin" in FUNCTIONS

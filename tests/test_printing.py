@@ -385,3 +385,41 @@ def test_random_trees_round_trip() -> None:
         assert parser.parse(text) is e, text
 
     check()
+
+
+# ── how a function prints is in its table entry ─────────────────────────────────
+def test_a_defined_function_prints_with_the_layout_its_entry_gives() -> None:
+    from chainrule.functions import define_function, remove_function
+    define_function("qrt", lambda u: Div(Num(1), Mul((Num(4), Pow(F("qrt", u), Num(3))))),
+                    explanation="the derivative of ∜u is 1/(4·∜u³)",
+                    numeric=lambda v: v ** 0.25, sympy=lambda sp, u: sp.root(u, 4),
+                    domain=lambda v: v > 0, code="M.sqrt",  # any module call will do here
+                    pretty="∜", latex=r"\sqrt[4]", layout="radical",
+                    as_power=lambda u: (u, Num(Fraction(1, 4))))
+    define_function("versin", lambda u: F("sin", u), explanation="versin u = 1 − cos u",
+                    numeric=lambda v: v, sympy=lambda sp, u: 1 - sp.cos(u), code="M.sin",
+                    latex=r"\operatorname{versin}", latex_power_prefix=True)
+    try:
+        root = F("qrt", Add((x, Num(1))))
+        assert (to_python(root), to_unicode(root), to_latex(root)) == (
+            "qrt(x + 1)", "∜(x + 1)", r"\sqrt[4]{x + 1}")
+        assert to_unicode(Pow(F("qrt", x), Num(2))) == "(∜x)²"   # a radical keeps its parentheses
+        assert to_unicode(Mul((Num(2), F("qrt", x)))) == "2∜x"
+        assert to_latex(Pow(F("versin", x), Num(2))) == r"\operatorname{versin}^{2}\left(x\right)"
+        assert to_unicode(Pow(F("versin", x), Num(2))) == "versin(x)²"
+    finally:
+        remove_function("qrt")
+        remove_function("versin")
+
+
+def test_a_one_letter_display_name_added_at_run_time_keeps_the_dot_after_that_letter() -> None:
+    from chainrule.functions import define_function, remove_function
+    q_root_x = Mul((Symbol("ϙ"), F("sqrt", x)))
+    assert to_unicode(q_root_x) == "ϙ√x"
+    define_function("koppa", lambda u: Num(1), explanation="the derivative of ϙ(u) is 1",
+                    numeric=lambda v: v, sympy=lambda sp, u: u, code="M.fabs", pretty="ϙ")
+    try:
+        assert to_unicode(q_root_x) == "ϙ·√x"  # ϙ√x would read as ϙ of √x
+    finally:
+        remove_function("koppa")
+    assert to_unicode(q_root_x) == "ϙ√x"

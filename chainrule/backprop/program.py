@@ -15,8 +15,9 @@ The source is generated from our own trees only: every identifier is a validated
 name or a name we chose, every number is written as an int or float literal. It needs only
 ``math`` (or, with ``numpy=True``, NumPy, and then works elementwise on arrays).
 
-Every known function needs a line in :data:`IMPLEMENTATIONS` (a test checks the table
-covers :data:`chainrule.functions.FUNCTIONS`); abstract functions (f, g, h) have no code.
+How the program computes each function is part of its entry in the function table
+(``python_code`` and ``numpy_code`` of :class:`chainrule.functions.FunctionEntry`; a test
+checks that every entry has them); abstract functions (f, g, h) have no code.
 """
 
 from __future__ import annotations
@@ -24,15 +25,17 @@ from __future__ import annotations
 import keyword
 import math
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from chainrule.backprop.sweep import times
 from chainrule.errors import UsageError
+from chainrule.evaluate import real_pow
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
-from chainrule.functions import FUNCTIONS
-from chainrule.printing import _PREC_ATOM, _Piece, _PythonPrinter
+from chainrule.functions import FUNCTIONS, Code
+from chainrule.printing import PREC_ATOM, Piece, PythonPrinter
 
 if TYPE_CHECKING:
     from chainrule.backprop.gradients import GradResult
@@ -43,105 +46,64 @@ __all__ = ["IMPLEMENTATIONS", "backprop_program", "compile_program", "Program"]
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
-class Impl:
-    """How generated code calls a function: ``call`` names it; ``helper`` (source text with
-    ``M`` for the module) defines it when the module has no such function."""
-
-    call: str
-    helper: str = ""
+# How generated code calls a function is a Code in its table entry; Impl is its old name.
+Impl = Code
 
 
-def _helper(name: str, body: str) -> Impl:
-    return Impl(name, f"def {name}(u):\n    {body}\n")
+class _Implementations(Mapping[str, tuple[Code, Code]]):
+    """name → (math code, NumPy code), read from the function table as it is now (so a
+    function added by define_function is in it)."""
+
+    def __getitem__(self, name: str) -> tuple[Code, Code]:
+        entry = FUNCTIONS[name]
+        if entry.python_code is None or entry.numpy_code is None:
+            raise KeyError(name)
+        return entry.python_code, entry.numpy_code
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, entry in list(FUNCTIONS.items())
+                if entry.python_code is not None and entry.numpy_code is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-# name → (math implementation, NumPy implementation). M. stands for the module.
-IMPLEMENTATIONS: dict[str, tuple[Impl, Impl]] = {
-    "sin": (Impl("M.sin"), Impl("M.sin")),
-    "cos": (Impl("M.cos"), Impl("M.cos")),
-    "tan": (Impl("M.tan"), Impl("M.tan")),
-    "cot": (_helper("cot", "return 1 / M.tan(u)"),) * 2,
-    "sec": (_helper("sec", "return 1 / M.cos(u)"),) * 2,
-    "csc": (_helper("csc", "return 1 / M.sin(u)"),) * 2,
-    "asin": (Impl("M.asin"), Impl("M.arcsin")),
-    "acos": (Impl("M.acos"), Impl("M.arccos")),
-    "atan": (Impl("M.atan"), Impl("M.arctan")),
-    "acot": (_helper("acot", "return M.atan(1 / u)"), _helper("acot", "return M.arctan(1 / u)")),
-    "asec": (_helper("asec", "return M.acos(1 / u)"), _helper("asec", "return M.arccos(1 / u)")),
-    "acsc": (_helper("acsc", "return M.asin(1 / u)"), _helper("acsc", "return M.arcsin(1 / u)")),
-    "sinh": (Impl("M.sinh"), Impl("M.sinh")),
-    "cosh": (Impl("M.cosh"), Impl("M.cosh")),
-    "tanh": (Impl("M.tanh"), Impl("M.tanh")),
-    "coth": (_helper("coth", "return 1 / M.tanh(u)"),) * 2,
-    "sech": (_helper("sech", "return 1 / M.cosh(u)"),) * 2,
-    "csch": (_helper("csch", "return 1 / M.sinh(u)"),) * 2,
-    "asinh": (Impl("M.asinh"), Impl("M.arcsinh")),
-    "acosh": (Impl("M.acosh"), Impl("M.arccosh")),
-    "atanh": (Impl("M.atanh"), Impl("M.arctanh")),
-    "acoth": (_helper("acoth", "return M.atanh(1 / u)"),
-              _helper("acoth", "return M.arctanh(1 / u)")),
-    "asech": (_helper("asech", "return M.acosh(1 / u)"),
-              _helper("asech", "return M.arccosh(1 / u)")),
-    "acsch": (_helper("acsch", "return M.asinh(1 / u)"),
-              _helper("acsch", "return M.arcsinh(1 / u)")),
-    "exp": (Impl("M.exp"), Impl("M.exp")),
-    "log": (Impl("M.log"),
-            Impl("log", "def log(u, b=None):\n"
-                        "    return M.log(u) if b is None else M.log(u) / M.log(b)\n")),
-    "sqrt": (Impl("M.sqrt"), Impl("M.sqrt")),
-    "cbrt": (_helper("cbrt", "return M.copysign(abs(u) ** (1 / 3), u)"), Impl("M.cbrt")),
-    "abs": (Impl("abs"), Impl("M.abs")),
-    "sign": (_helper("sign", "return float((u > 0) - (u < 0))"), Impl("M.sign")),
-    "heaviside": (_helper("heaviside", "return 1.0 if u > 0 else (0.0 if u < 0 else 0.5)"),
-                  _helper("heaviside", "return M.heaviside(u, 0.5)")),
-    "atan2": (Impl("M.atan2"), Impl("M.arctan2")),
-    "sigmoid": (Impl("sigmoid", "def sigmoid(u):\n"
-                                "    # 1/(1 + e^-u), written so that e^-u cannot overflow\n"
-                                "    if u >= 0:\n"
-                                "        return 1 / (1 + M.exp(-u))\n"
-                                "    z = M.exp(u)\n"
-                                "    return z / (1 + z)\n"),
-                Impl("sigmoid", "def sigmoid(u):\n"
-                                "    # 1/(1 + e^-u) = e^-log(1 + e^-u), without overflow\n"
-                                "    return M.exp(-M.logaddexp(0, -u))\n")),
-    "softplus": (_helper("softplus", "return max(u, 0.0) + M.log1p(M.exp(-abs(u)))"),
-                 _helper("softplus", "return M.logaddexp(0, u)")),
-    "relu": (_helper("relu", "return max(u, 0.0)"), _helper("relu", "return M.maximum(u, 0)")),
-}
+IMPLEMENTATIONS: Mapping[str, tuple[Code, Code]] = _Implementations()
 
 
-class _CodePrinter(_PythonPrinter):
+class _CodePrinter(PythonPrinter):
     """Python that runs: module-qualified calls, float literals, renamed identifiers."""
 
     def __init__(self, module: str, numpy: bool, names: dict[str, str]) -> None:
         super().__init__()
         self.module, self.numpy, self.names = module, numpy, names
-        self.used: dict[str, Impl] = {}
+        self.used: dict[str, Code] = {}
 
-    def symbol(self, node: Symbol, kids: list[_Piece]) -> _Piece:
-        return _Piece(self.names.get(node.name, node.name), _PREC_ATOM)
+    def symbol(self, node: Symbol, kids: list[Piece]) -> Piece:
+        return Piece(self.names.get(node.name, node.name), PREC_ATOM)
 
-    def const(self, node: Const, kids: list[_Piece]) -> _Piece:
-        return _Piece(f"{self.module}.{node.name}", _PREC_ATOM)
+    def const(self, node: Const, kids: list[Piece]) -> Piece:
+        return Piece(f"{self.module}.{node.name}", PREC_ATOM)
 
-    def magnitude(self, value: Fraction) -> _Piece:
+    def magnitude(self, value: Fraction) -> Piece:
         if value.denominator == 1:
-            return _Piece(str(value.numerator), _PREC_ATOM)
-        return _Piece(repr(float(value)), _PREC_ATOM)
+            return Piece(str(value.numerator), PREC_ATOM)
+        return Piece(repr(float(value)), PREC_ATOM)
 
-    def pow(self, node: Pow, kids: list[_Piece]) -> _Piece:
+    def pow(self, node: Pow, kids: list[Piece]) -> Piece:
         exp = node.exp
         if self.numpy or (isinstance(exp, Num) and exp.value.denominator == 1):
             return super().pow(node, kids)
         # math.pow raises for a negative base and a fractional exponent; ** would go complex.
         return self.call(f"{self.module}.pow", kids)
 
-    def func(self, node: Func, kids: list[_Piece]) -> _Piece:
+    def func(self, node: Func, kids: list[Piece]) -> Piece:
         entry = FUNCTIONS[node.name]
         if entry.abstract:
             raise UsageError(f"{node.name} is an abstract function: there is no code for it")
-        impl = IMPLEMENTATIONS[node.name][1 if self.numpy else 0]
+        impl = entry.numpy_code if self.numpy else entry.python_code
+        if impl is None:
+            raise UsageError(f"{node.name} has no code for the generated program")
         if impl.helper:
             self.used[impl.call] = impl
         return self.call(impl.call.replace("M.", self.module + "."), kids)
@@ -207,7 +169,9 @@ def build_program(result: GradResult, *, numpy: bool = False, name: str | None =
     arguments = _check_names(symbols)
     namer = _Namer(set(arguments.values()) | {"gradient", "values", "sys"})
     module = namer("np" if numpy else "math")
-    helper_names = {impl.call for pair in IMPLEMENTATIONS.values() for impl in pair if impl.helper}
+    helper_names = {impl.call for entry in FUNCTIONS.values()
+                    for impl in (entry.python_code, entry.numpy_code)
+                    if impl is not None and impl.helper}
     namer.taken |= helper_names
     function = namer(name or "loss_and_gradient")
     if name is not None and not _IDENTIFIER.match(name):
@@ -383,11 +347,6 @@ def _product(values: list[Any]) -> Any:
     return out
 
 
-def _float_pow(base: float, exp: float) -> float:
-    from chainrule.evaluate import _pow
-    return _pow(base, exp)
-
-
 # node type ↦ node ↦ (operation(data, child values, symbol values), data)
 _FLOAT_OPS: dict[type, Callable[[Any], tuple[Callable[..., Any], Any]]] = {
     Num: lambda n: ((lambda d, k, v: d), float(n.value)),
@@ -397,7 +356,7 @@ _FLOAT_OPS: dict[type, Callable[[Any], tuple[Callable[..., Any], Any]]] = {
     Neg: lambda n: ((lambda d, k, v: -k[0]), None),
     Mul: lambda n: ((lambda d, k, v: _product(k)), None),
     Div: lambda n: ((lambda d, k, v: k[0] / k[1]), None),
-    Pow: lambda n: ((lambda d, k, v: _float_pow(k[0], k[1])), None),
+    Pow: lambda n: ((lambda d, k, v: real_pow(k[0], k[1])), None),
     Func: lambda n: ((lambda d, k, v: d(*k)), FUNCTIONS[n.name].numeric),
 }
 

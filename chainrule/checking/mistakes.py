@@ -28,32 +28,45 @@ correct derivative, because explanations tell the learner what is true.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Iterable, Iterator, Mapping, Union
 
 from chainrule.differentiate import Derivator
-from chainrule.expr import (ONE, Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol,
-                            free_symbols, substitute)
+from chainrule.expr import (
+    ONE,
+    Add,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    free_symbols,
+    substitute,
+)
+from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ExponentialStep, FunctionStep,
-                             LogDiffStep, PowerStep, ProductStep, QuotientStep, ReciprocalStep,
-                             Step)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    Step,
+)
 
 __all__ = ["MistakeKind", "Variant", "Layer", "Composite", "Context", "CATALOGUE", "BY_KIND",
            "KINDS", "NBSP"]
 
-Fact = Union[Expr, str]
+Fact = Expr | str
 NBSP = "\u00a0"  # spaces inside a formula in an explanation: text wrapping never breaks there
-
-# Functions that are powers in disguise: how the power and exponential rules see them.
-# (name → u ↦ (base, exponent)); exp(u) is e^u, √u is u^(1/2), ∛u is u^(1/3).
-AS_POWER: dict[str, Callable[[Expr], tuple[Expr, Expr]]] = {
-    "exp": lambda u: (Const("e"), u),
-    "sqrt": lambda u: (u, Num(Fraction(1, 2))),
-    "cbrt": lambda u: (u, Num(Fraction(1, 3))),
-}
-
 
 # ── what a generator sees ────────────────────────────────────────────────────
 @dataclass(frozen=True)
@@ -126,8 +139,11 @@ class Layer:
             return None
         if isinstance(c.f_u, Pow):
             return c.f_u.base, c.f_u.exp
-        if isinstance(c.f_u, Func) and c.f_u.name in AS_POWER and len(c.f_u.args) == 1:
-            return AS_POWER[c.f_u.name](c.f_u.args[0])
+        if isinstance(c.f_u, Func) and len(c.f_u.args) == 1:
+            # A power in disguise (eᵘ, √u, ∛u), as its table entry says.
+            as_power = FUNCTIONS[c.f_u.name].as_power
+            if as_power is not None:
+                return as_power(c.f_u.args[0])
         return None
 
 
