@@ -154,8 +154,10 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
         if not close(ours, theirs):
             if oracle is not None:
                 from chainrule.verify.sympy_bridge import run_with_budget
-                done, same = run_with_budget(lambda at=point: agree_precisely(
-                    result, oracle_concrete, at, abstract), budget)
+
+                def recheck(at: dict[str, float] = point) -> bool:
+                    return agree_precisely(result, oracle_concrete, at, abstract)
+                done, same = run_with_budget(recheck, budget)
                 if not done or isinstance(same, BaseException):
                     raise VerificationError(
                         f"{what} could not be checked: at {_fmt_point(point)} it gives "
@@ -271,17 +273,26 @@ def _oracle(expr: Expr, var: str, names: list[str], abstract: Any,
     done, value = run_with_budget(work, budget)
     if not done or isinstance(value, BaseException):
         return None, None, None
-    return value
+    found: tuple[Any, Any, Any] = value
+    return found
+
+
+def _real(v: Any) -> float:
+    return float(getattr(v, "real", v))
+
+
+def _imaginary(v: Any) -> float:
+    return float(getattr(v, "imag", 0.0))
 
 
 def _heaviside(v: float, *_: Any) -> float:
     return 1.0 if v > 0 else (0.0 if v < 0 else 0.5)
 
 
-_LAMBDIFY_EXTRA = {
+_LAMBDIFY_EXTRA: dict[str, Any] = {
     # SymPy writes |u|′ for a possibly complex u with re, im and arg: on real points, these.
-    "re": lambda v: float(getattr(v, "real", v)),
-    "im": lambda v: float(getattr(v, "imag", 0.0)),
+    "re": _real,
+    "im": _imaginary,
     "arg": lambda v: 0.0 if v >= 0 else math.pi,
     "Abs": abs,
     "Heaviside": _heaviside,
