@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, TypeVar
 from chainrule.differentiate import differentiate
 from chainrule.errors import ChainruleError, UsageError, VerificationError
 from chainrule.expr import Expr, building
-from chainrule.inputs import as_expr, resolve_variable
+from chainrule.inputs import as_expr, pick_wrt, resolve_variable
 from chainrule.results import Result
 from chainrule.simplify import MODES, simplify as _simplify
 from chainrule.steps import Step, walk
@@ -141,8 +141,8 @@ class Derivation(Result):
         return str(self.result)
 
 
-def diff(expr: Any, var: Any = None, *, order: int = 1, simplify: str = "light",
-         verify: str = "final", detail: str = "normal") -> Derivation:
+def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: str = "light",
+         verify: str = "final", detail: str = "normal", var: Any = None) -> Derivation:
     """Differentiate with steps and proof.
 
         >>> str(diff("sin(x**2)").result)
@@ -150,8 +150,8 @@ def diff(expr: Any, var: Any = None, *, order: int = 1, simplify: str = "light",
         >>> str(diff("x**4", order=2).result)
         '12*x**2'
 
-    ``expr`` is text, an :class:`Expr` or a SymPy expression; ``var`` is inferred when the
-    expression has a single symbol. ``simplify`` is none, light or full; ``verify`` is
+    ``expr`` is text, an :class:`Expr` or a SymPy expression; ``wrt`` (also accepted under
+    its older name ``var``) is inferred when the expression has a single symbol. ``simplify`` is none, light or full; ``verify`` is
     final (check the result), steps (check every step) or off. A wrong result raises
     :class:`chainrule.VerificationError`; it is never returned.
     """
@@ -164,7 +164,7 @@ def diff(expr: Any, var: Any = None, *, order: int = 1, simplify: str = "light",
     if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= 50:
         raise UsageError(f"order must be a whole number from 1 to 50, not {order!r}")
     parsed, text = as_expr(expr)
-    variable = resolve_variable(parsed, var)
+    variable = resolve_variable(parsed, pick_wrt(wrt, var))
     stages: list[Stage] = []
     current = parsed
     for k in range(1, order + 1):

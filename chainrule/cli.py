@@ -12,7 +12,8 @@ from typing import Any, NoReturn
 
 import click
 
-from chainrule.errors import ChainruleError, ParseError, UndefinedError, UsageError
+from chainrule.errors import ChainruleError, ParseError, UndefinedError, UsageError, join_or
+from chainrule.render.formats import FORMATS, formats_for
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -70,25 +71,37 @@ def _function_list() -> dict[str, str]:
 DIFF_HELP = DIFF_HELP.format(**_function_list())
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(message, err=True)
+def _wants_json() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.params.get("fmt") == "json"
+
+
+def _fail(message: str, code: int, err: BaseException | None = None) -> NoReturn:
+    """The message on stderr — or, under --format json, an error document on stdout."""
+    if _wants_json():
+        import json
+
+        from chainrule.render.json import error_to_dict
+        failure = err if err is not None else UsageError(message.removeprefix("error: "))
+        click.echo(json.dumps(error_to_dict(failure, code), indent=2, ensure_ascii=False))
+    else:
+        click.echo(message, err=True)
     sys.exit(code)
 
 
 def _report(err: ChainruleError) -> NoReturn:
     """Bad input exits 2 (a parse error with its caret); anything else of ours exits 1."""
     if isinstance(err, ParseError):
-        _fail(_parse_error_text(err), EXIT_INPUT)
+        _fail(_parse_error_text(err), EXIT_INPUT, err)
     code = EXIT_INPUT if isinstance(err, (UsageError, UndefinedError)) else EXIT_INTERNAL
-    _fail(f"error: {err}", code)
+    _fail(f"error: {err}", code, err)
 
 
 def _parse_error_text(err: ParseError) -> str:
     lines = [f"error: {err.message} (column {err.column})", ""]
     lines += ["  " + line for line in err.context().splitlines()]
     if err.expected:
-        from chainrule.errors import _join_or
-        lines += ["", "expected " + _join_or(err.expected)]
+        lines += ["", "expected " + join_or(err.expected)]
     if err.hint:
         lines.append(f"hint: {err.hint}")
     return "\n".join(lines)
@@ -100,6 +113,27 @@ def _use_rich(fmt: str | None) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
+
+
+def _format_option(kind: str) -> Any:
+    """--format with the formats the registry has for this kind of result."""
+    names = formats_for(kind)
+    listed = "; ".join(f"{n}: {FORMATS[n].help}" for n in names if n not in ("rich", "plain"))
+    return click.option("--format", "fmt", type=click.Choice(names), default=None,
+                        help=f"Output format. Default: rich on a terminal, plain when piped or "
+                        f"NO_COLOR is set. {listed}.")
+
+
+def _emit(result: Any, fmt: str | None, width: int | None, **options: Any) -> None:
+    """Write ``result`` in its format, through the format registry."""
+    from chainrule.render.formats import render
+    name = "rich" if _use_rich(fmt) else (fmt or "plain")
+    if name == "rich":
+        from rich.console import Console
+        render(result, "rich", width=width, console=Console(width=width, highlight=False),
+               **options)
+        return
+    click.echo(render(result, name, width=width or _terminal_width(), **options), nl=False)
 
 
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"],
@@ -115,10 +149,7 @@ def main() -> None:
               help="The expression, for text that starts with '-'.")
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
               "(inferred when the expression has one symbol).")
-@click.option("--format", "fmt",
-              type=click.Choice(["rich", "plain", "json", "latex", "markdown"]),
-              default=None, help="Output format. Default: rich on a terminal, plain when "
-              "piped or NO_COLOR is set.")
+@_format_option("derivation")
 @click.option("--detail", type=click.Choice(["brief", "normal", "full"]), default="normal",
               show_default=True, help="brief: only the chain, product and quotient rules and "
               "how they combine; normal: trivial rules folded in; full: every rule.")
@@ -144,7 +175,7 @@ def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fm
         derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
                           detail=detail)
         slope = derivation.at(at) if at is not None else None
-        _print(derivation, fmt, width, slope)
+        _emit(derivation, fmt, width, slope=slope)
     except ChainruleError as err:
         _report(err)
     except RecursionError:
@@ -163,25 +194,6 @@ def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
     if text.startswith("--") and text[2:].replace("-", "").isalpha():
         _fail(f"error: no such option: {text}\n(see chainrule diff --help)", EXIT_INPUT)
     return text
-
-
-def _print(derivation: Any, fmt: str | None, width: int | None, slope: Any = None) -> None:
-    if fmt == "json":
-        click.echo(derivation.to_json(slope=slope))
-    elif fmt == "latex":
-        click.echo(derivation.to_latex(slope=slope))
-    elif fmt == "markdown":
-        click.echo(derivation.to_markdown(slope=slope), nl=False)
-    elif _use_rich(fmt):
-        from rich.console import Console
-
-        from chainrule.render.rich import render_rich
-        console = Console(width=width, highlight=False)
-        render_rich(derivation, console, slope=slope)
-    else:
-        from chainrule.render.plain import render_plain
-        click.echo(render_plain(derivation, width=width or _terminal_width(), slope=slope),
-                   nl=False)
 
 
 def _terminal_width() -> int:
@@ -216,9 +228,7 @@ Examples:
 @click.argument("answer_arg", metavar="ANSWER", required=False)
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
               "(inferred when the expression has one symbol).")
-@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json"]), default=None,
-              help="Output format. Default: rich on a terminal, plain when piped or NO_COLOR "
-              "is set.")
+@_format_option("check")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
 def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
@@ -231,15 +241,7 @@ def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
     from chainrule.checking import check
     try:
         result = check(text, answer, wrt)
-        if fmt == "json":
-            click.echo(result.to_json())
-        elif _use_rich(fmt):
-            from rich.console import Console
-
-            from chainrule.render.check import render_check_rich
-            render_check_rich(result, Console(width=width, highlight=False))
-        else:
-            click.echo(result.to_text(width or _terminal_width()), nl=False)
+        _emit(result, fmt, width)
     except ChainruleError as err:
         _report(err)
 
@@ -271,9 +273,7 @@ Examples:
               help="Show the computational graph and each parameter's chain.")
 @click.option("--at", "at", metavar="X=1,W=0.5",
               help="A point: every symbol's value. Adds the forward and backward tables.")
-@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json", "python"]),
-              default=None, help="Output format; python prints a standalone program that "
-              "computes J and its gradient. Default: rich on a terminal, plain when piped.")
+@_format_option("gradient")
 @click.option("--numpy", "use_numpy", is_flag=True,
               help="With --format python: vectorised over NumPy arrays.")
 @click.option("--verify", type=click.Choice(["final", "off"]), default="final",
@@ -294,19 +294,10 @@ def grad_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, sh
         with _proving() as progress:
             result = grad(text, wrt, verify=verify, simplify=simplify, progress=progress)
         report = None if point is None else result.at(point)
-        if fmt == "json":
-            click.echo(result.to_json(point=report))
-        elif fmt == "python":
-            click.echo(result.program(numpy=use_numpy), nl=False)
-        elif _use_rich(fmt):
-            from rich.console import Console
-
-            from chainrule.render.grad import render_grad_rich
-            render_grad_rich(result, Console(width=width, highlight=False), graph=show_graph,
-                             point=report)
+        if fmt == "python":
+            _emit(result, fmt, width, numpy=use_numpy)
         else:
-            click.echo(result.to_text(width or _terminal_width(), graph=show_graph,
-                                      point=report), nl=False)
+            _emit(result, fmt, width, graph=show_graph, point=report)
     except ChainruleError as err:
         _report(err)
 
@@ -326,7 +317,7 @@ def _point_option(at: str | None) -> dict[str, float] | None:
     try:
         return parse_point(at)
     except ParseError as err:
-        _fail("error: in --at: " + _parse_error_text(err).removeprefix("error: "), EXIT_INPUT)
+        _fail("error: in --at: " + _parse_error_text(err).removeprefix("error: "), EXIT_INPUT, err)
 
 
 # ── descend ──────────────────────────────────────────────────────────────────
@@ -359,8 +350,7 @@ Examples:
               help="Number of steps.")
 @click.option("--plot", "plot_path", metavar="FILE.png",
               help="Draw J against the iteration (and, for one parameter, the path down J).")
-@click.option("--format", "fmt", type=click.Choice(["rich", "plain", "json"]), default=None,
-              help="Output format. Default: rich on a terminal, plain when piped.")
+@_format_option("descent")
 @click.option("--verify", type=click.Choice(["final", "off"]), default="final",
               show_default=True, help="Prove the gradient against SymPy first, or not.")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
@@ -383,19 +373,10 @@ def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: st
                           progress=progress)
         if plot_path is not None:
             plot_descent(run, plot_path)
-        if fmt == "json":
-            import json
-            click.echo(json.dumps(run.to_dict(), indent=2, ensure_ascii=False))
-        elif _use_rich(fmt):
-            from rich.console import Console
-
-            from chainrule.render.descend import render_descent_rich
-            render_descent_rich(run, Console(width=width, highlight=False))
-        else:
-            from chainrule.render.descend import render_descent_plain
-            click.echo(render_descent_plain(run, width or _terminal_width()), nl=False)
-        if plot_path is not None and fmt != "json":
-            click.echo(f"Plot written to {plot_path}")
+        _emit(run, fmt, width)
+        if plot_path is not None:  # beside the text; never inside a document
+            click.echo(f"Plot written to {plot_path}",
+                       err=fmt not in (None, "plain", "rich"))
     except ChainruleError as err:
         _report(err)
     if run.diverged:

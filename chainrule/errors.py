@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ChainruleError", "ParseError", "DifferentiationError", "VerificationError",
+__all__ = ["ChainruleError", "ParseError", "DifferentiationError", "VerificationError", "join_or",
            "UsageError", "UndefinedError"]
 
 
@@ -61,14 +61,15 @@ class ParseError(ChainruleError, ValueError):
     def _full(self) -> str:
         parts = [f"{self.message} (at column {self.column})"]
         if self.expected:
-            parts.append("expected " + _join_or(self.expected))
+            parts.append("expected " + join_or(self.expected))
         text = "; ".join(parts)
         if self.hint:
             text += f"\nhint: {self.hint}"
         return text
 
 
-def _join_or(items: Sequence[str]) -> str:
+def join_or(items: Sequence[str]) -> str:
+    """a, b or c."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)

@@ -566,9 +566,15 @@ CLI_REFUSED = [
 def test_cli_refuses_with_exit_2_and_no_traceback(args: list[str], says: str) -> None:
     proc = _cli(*args)
     assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    if "json" in args:  # under --format json the refusal is a JSON document on stdout
+        import json
+        error = json.loads(proc.stdout)["error"]
+        assert says in error["message"] and error["exit_status"] == 2
+        assert proc.stderr == ""
+        return
     assert says in proc.stderr
     assert proc.stderr.startswith("error:")
-    assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stdout == ""
     assert "\x1b" not in proc.stderr  # an escape sequence in the input is not echoed raw
 

@@ -292,7 +292,6 @@ def test_cli_json_validates(args: list[str], status: int, kind: str) -> None:
     validate(doc)
 
 
-@pytest.mark.xfail(strict=False, reason="error documents land with the CLI format registry")
 def test_cli_error_document() -> None:
     code, doc = _cli("diff", "sin(", "--format", "json")
     assert code == 2

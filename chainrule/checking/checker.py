@@ -241,22 +241,24 @@ def _bracketed(e: Expr) -> str:
 
 
 # ── the API ──────────────────────────────────────────────────────────────────
-def check(expr: Any, answer: Any, var: Any = None, *, budget: float = 5.0) -> CheckResult:
-    """Check ``answer`` against d/d(var) ``expr`` and name the mistake if it is wrong.
+def check(expr: Any, answer: Any, wrt: Any = None, *, budget: float = 5.0,
+          var: Any = None) -> CheckResult:
+    """Check ``answer`` against d/d(wrt) ``expr`` and name the mistake if it is wrong.
 
         >>> r = check("sin(x)**2", "2*x*cos(x**2)")
         >>> r.mistakes[0].kind
         'inner_outer_swapped'
 
     ``expr`` and ``answer`` are text (parsed by :func:`chainrule.parse`), chainrule
-    expressions or SymPy expressions; ``var`` is inferred when ``expr`` has one symbol.
+    expressions or SymPy expressions; ``wrt`` (or its older name ``var``) is inferred when
+    ``expr`` has one symbol.
     ``budget`` bounds SymPy's symbolic work in seconds. Text that does not parse raises
     :class:`chainrule.ParseError` whose message says which of the two it was.
     """
-    from chainrule.api import resolve_variable
+    from chainrule.inputs import pick_wrt, resolve_variable
     parsed, text = _read(expr, "expression")
     answer_expr, answer_text = _read(answer, "answer")
-    variable = resolve_variable(parsed, var)
+    variable = resolve_variable(parsed, pick_wrt(wrt, var))
     derivation = _derive(parsed, variable)
     if text is not None:
         derivation = replace(derivation, text=text)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from chainrule.recognise import Recognition
     from chainrule.slope import Slope
 
-__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "derivation_to_json", "FIELDS",
+__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "derivation_to_json", "FIELDS", "error_to_dict",
            "JSON_LET_FROM", "MAX_JSON_DEPTH", "step_depth"]
 
 SCHEMA = "1.3"   # one version for the whole family of documents (every kind)
@@ -183,3 +183,17 @@ def _names(d: Derivation) -> LetNames:
                          if isinstance(s, ChainStep)}
             return LetNames(reserved, switch=_JSON_SWITCH)
     return LetNames(switch=JSON_LET_FROM)  # no expression is that long: none is shortened
+
+
+def error_to_dict(err: BaseException, exit_status: int) -> dict[str, Any]:
+    """The document of a failure (``kind`` ``error``), for ``--format json``: the error's
+    type and message, the exit status, and for a parse error where it happened."""
+    from chainrule.errors import ParseError
+    info: dict[str, Any] = {"type": type(err).__name__, "message": str(err),
+                            "exit_status": exit_status, "position": None, "column": None,
+                            "expected": None, "hint": None, "context": None}
+    if isinstance(err, ParseError):
+        info.update(message=err.message, position=err.position, column=err.column,
+                    expected=list(err.expected) or None, hint=err.hint or None,
+                    context=err.context())
+    return {"schema": SCHEMA, "kind": "error", "error": info}
