@@ -122,11 +122,22 @@ def evaluate_many(exprs: Sequence[Expr], point: Mapping[str, float], *, strict: 
     return [memo[e] for e in exprs]
 
 
-def number_text(v: float) -> str:
-    """A value in a message: four significant digits, a real minus sign, ±∞."""
+def number_text(v: float, digits: int = 4) -> str:
+    """A value as people read it — the one number formatter of every message, table and
+    line: ``digits`` significant digits, a real minus sign, a short exponent, ±∞.
+
+        >>> number_text(-0.000012345), number_text(2.5), number_text(float("inf"))
+        ('−1.234e−5', '2.5', '+∞')
+    """
     if math.isinf(v):
         return "+∞" if v > 0 else "−∞"
-    return f"{v:.4g}".replace("-", "−")
+    if v == 0:
+        return "0"
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}e{int(exp)}"
+    return text.replace("-", "−")
 
 
 _SHORT = 60  # characters of an expression quoted in a message

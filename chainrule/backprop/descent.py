@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from chainrule.backprop.gradients import grad
 from chainrule.errors import UndefinedError, UsageError
-from chainrule.evaluate import evaluate
+from chainrule.evaluate import evaluate, number_text
 from chainrule.inputs import point_floats
 from chainrule.options import GradientVerifyMode
 from chainrule.results import Result
@@ -87,10 +87,6 @@ class Descent(Result):
             "history": self.history,
         }
 
-
-def _g(v: float) -> str:
-    from chainrule.render.grad import number
-    return number(v)
 
 
 def _finite(v: Any) -> bool:
@@ -169,7 +165,7 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
             if streak >= GROWING and J > first:
                 run.diverged = True
                 run.reason = (f"J grew at each of the last {GROWING} steps, from "
-                              f"{_g(first)} at the start to {_g(J)} at step {k}")
+                              f"{number_text(first)} at the start to {number_text(J)} at step {k}")
                 break
         if k == steps:
             break

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
                             substitute)
 from chainrule.functions import FUNCTIONS
+from chainrule.evaluate import number_text
 from chainrule.letform import LetNames
 from chainrule.render.document import (DOT, DOT_TIGHT, Document, Eq, Line, M, Part, Seg, call,
                                        mjoin, prime, proof_text)
@@ -1054,10 +1055,7 @@ def _val(v: Any) -> M:
     return M(f"≈ {dec}", rf"\approx {dec.replace('−', '-')}")
 
 
-def _num(v: float) -> str:
-    if math.isinf(v):
-        return "+∞" if v > 0 else "−∞"
-    return f"{v:.4g}".replace("-", "−")
+_num = number_text
 
 
 def _funcs(e: Expr) -> Iterator[Func]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any, Callable
 
+from chainrule.evaluate import number_text
 from chainrule.expr import Expr, fold, node_count
 from chainrule.render._outline import document as derivation_document
 from chainrule.render._outline import header
@@ -158,7 +159,7 @@ def _diagnosis_rows(r: CheckResult, width: int) -> list[Row]:
 
 
 def _num(v: float) -> str:
-    return f"{v:.6g}".replace("-", "−")
+    return number_text(v, 6)
 
 
 def _disagreement_rows(r: CheckResult, width: int) -> list[Row]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from chainrule.evaluate import number_text
 from chainrule.render.document import NO_WIDTH, Document, M, Role, Rows, Table, from_rows
 from chainrule.render.textlayout import wrap_math
 
@@ -31,15 +32,7 @@ _PARTIAL_LINES = 12   # longer partials are cut, with a pointer to the JSON
 _PRINT_LIMIT = 4000   # nodes of a written-out tree beyond which it is not printed at all
 
 
-def number(v: float) -> str:
-    """A value as a table shows it: four significant digits, a real minus sign."""
-    if v == 0:
-        return "0"
-    text = f"{v:.4g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}e{int(exp)}"
-    return text.replace("-", "−")
+number = number_text   # a value as a table shows it (the one number formatter)
 
 
 def _math_line(out: Lines, indent: int, lead: str, text: str, width: int,
