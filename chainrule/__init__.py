@@ -17,24 +17,42 @@ from chainrule.errors import (ChainruleError, DifferentiationError, ParseError,
 from chainrule.expr import Expr
 
 if TYPE_CHECKING:
-    from chainrule.api import Derivation, diff
-    from chainrule.backprop.descent import descend
-    from chainrule.backprop.gradients import GradResult, grad
-    from chainrule.checking import CheckResult, check
+    from chainrule.api import Derivation, Stage, diff
+    from chainrule.backprop.descent import Descent, descend
+    from chainrule.backprop.gradients import GradResult, PointReport, grad
+    from chainrule.checking import CheckResult, Mistake, check
+    from chainrule.functions import define_function
     from chainrule.letform import LetForm, let_form
     from chainrule.parser import parse
+    from chainrule.render.document import Document
+    from chainrule.render.formats import register_format
+    from chainrule.results import Result
+    from chainrule.slope import Slope
     from chainrule.steps import Step
     from chainrule.verify import Verification
 
 __all__ = [
-    "diff", "grad", "descend", "parse", "Derivation", "GradResult", "Expr", "Step", "Verification",
-    "ChainruleError", "ParseError", "VerificationError", "DifferentiationError", "UndefinedError",
-    "check", "CheckResult", "UsageError", "let_form", "LetForm",
+    # the verbs
+    "diff", "grad", "descend", "check", "parse", "let_form",
+    # what they return (every result renders itself: to_text, to_latex, to_markdown, to_json)
+    "Result", "Derivation", "Stage", "Slope", "GradResult", "PointReport", "CheckResult",
+    "Mistake", "Descent", "Verification", "LetForm", "Document",
+    # the trees
+    "Expr", "Step",
+    # extending chainrule: a function, a format
+    "define_function", "register_format",
+    # errors
+    "ChainruleError", "ParseError", "VerificationError", "DifferentiationError",
+    "UndefinedError", "UsageError",
 ]
 __version__ = "0.1.0"
 
 _LAZY = {
-    "diff": "chainrule.api", "Derivation": "chainrule.api", "parse": "chainrule.parser",
+    "diff": "chainrule.api", "Derivation": "chainrule.api", "Stage": "chainrule.api",
+    "parse": "chainrule.parser", "Slope": "chainrule.slope", "Result": "chainrule.results",
+    "Descent": "chainrule.backprop.descent", "PointReport": "chainrule.backprop.gradients",
+    "Mistake": "chainrule.checking", "Document": "chainrule.render.document",
+    "define_function": "chainrule.functions", "register_format": "chainrule.render.formats",
     "Step": "chainrule.steps", "Verification": "chainrule.verify",
     "grad": "chainrule.backprop.gradients", "GradResult": "chainrule.backprop.gradients",
     "descend": "chainrule.backprop.descent",
