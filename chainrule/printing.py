@@ -389,13 +389,13 @@ class _UnicodePrinter(_Printer):
             return None
         base = node.args[1]
         if not _is_token(base):
-            return self.call("log", kids)
+            return self.call(node.name, kids)
         sub: _Rope
         if isinstance(base, Num):
             sub = _digits(base.value.numerator).translate(_SUBSCRIPT)  # log₂(x)
         else:
             sub = ("_", kids[1].text)  # log_b(x)
-        return self.call(("log", sub), kids[:1])
+        return self.call((node.name, sub), kids[:1])
 
     def plain_call(self, node: Func, kids: list[Piece]) -> Piece:
         name = FUNCTIONS[node.name].display
