@@ -55,7 +55,7 @@ def _rows(run: Descent, width: int) -> Rows:
     pieces = wrap_math(run.expr.pretty(), width - len(head))
     if len(pieces) == 1:
         formula = M(f"J = {pieces[0]}", make=lambda: "J = " + run.expr.latex())
-        out.append((0, [("Gradient descent on ", "op"), (formula.text, "op", formula)]))
+        out.append((0, [("Gradient descent on ", "title"), (formula.text, "op", formula)]))
     else:
         out.append((0, [(head + pieces[0], "op")]))
     out.extend((len(head), [(p, "op")]) for p in pieces[1:])
@@ -69,7 +69,7 @@ def _rows(run: Descent, width: int) -> Rows:
     out.append((2, [(text, "math")]))
     v = run.verification
     proof = "" if v is None or not v.proven else f" (✓ proven, {v.status})"
-    out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}", "rule")]))
+    out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}", "verify" if proof else "rule")]))
     out.append((0, []))
 
     shown = list(run.wrt[:_MAX_COLUMNS])

@@ -268,7 +268,7 @@ def from_rows(rows: Rows, kind: str) -> Document:
         raw = segs[0][1]
         line_kind: LineKind = (
             "proof" if raw == "verify" else
-            "title" if col == 0 and raw == "op" and not blocks else
+            "title" if col == 0 and raw in ("op", "title") and not blocks else
             "result" if col == 0 and raw in ("result", "good", "bad", "error") else
             "heading" if col == 0 and raw in ("label", "strong", "mistake") else
             "text" if col == 0 else "step")

@@ -281,7 +281,7 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
         if len(pieces) == 1:
             formula = M(f"{J} = {pieces[0]}", make=lambda: f"{_tex_name(J)} = "
                         + result.expr.latex())
-            out.append((0, [("Gradient of ", "op"), (formula.text, "op", formula)]))
+            out.append((0, [("Gradient of ", "title"), (formula.text, "op", formula)]))
         else:
             out.append((0, [(head + pieces[0], "op")]))
         out.extend((len(head), [(piece, "op")]) for piece in pieces[1:])

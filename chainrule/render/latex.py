@@ -20,6 +20,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Callable
 
+from chainrule.functions import FUNCTIONS
 from chainrule.render.document import Document, Line, M, Seg, Table
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.slope import Slope
 
-__all__ = ["write_latex", "render_latex", "LATEX_RULES", "text", "rows"]
+__all__ = ["write_latex", "render_latex", "LATEX_RULES", "text", "math_text", "rows",
+           "MATH_ROLES"]
 
 
 # The name of each rule, as the second column of the block shows it.
@@ -148,6 +150,9 @@ def _line_rows(line: Line, numbered: bool) -> list[str]:
         elif isinstance(p, Seg) and p.role == "head" and p.steps:
             rule = _reason(p)
             words.append(rule[:1].upper() + rule[1:] + ":")
+        elif isinstance(p, Seg) and p.tex is None and p.role in MATH_ROLES:
+            flush()
+            rows[-1] += math_text(p.text)
         elif isinstance(p, Seg) and p.tex is None:
             words.append(p.text.strip() if p.role == "label" else p.text)
             if p.role == "label":
@@ -189,6 +194,45 @@ def _unicode_math(ch: str) -> str:
     return "?"
 
 
+MATH_ROLES = ("math", "result", "op")   # a segment of these roles is math, in Unicode
+_SPECIAL = {"{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#", "$": r"\$", "&": r"\&",
+            "_": r"\_", "^": r"\hat{}", "~": r"\sim "}
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_GAP = re.compile(r" {2,}")
+_OPERATOR = re.compile(r"\bd/d([A-Za-z][A-Za-z0-9]*)")
+
+
+def math_text(text: str) -> str:
+    """Math written in Unicode (``∂ŷ/∂z₁ = ŷ·(1 − ŷ)``) as LaTeX math: symbols and
+    scripts as commands, names of two letters or more upright, wide gaps as ``\quad``.
+
+        >>> print(math_text("∂ŷ/∂z₁ = σ(z₁)"))
+        \\partial \\hat{y}/\\partial z_{1} = \\sigma (z_{1})
+    """
+    names: list[str] = []   # names and operators, set aside while the rest is escaped
+
+    def hold(tex: str) -> str:
+        names.append(tex)
+        return f"\0{len(names) - 1}\1"
+
+    def name(word: str) -> str:
+        entry = FUNCTIONS.get(word)
+        return entry.latex + " " if entry is not None else r"\mathrm{" + word + "}"
+
+    pieces = []
+    for piece in _GAP.split(text):
+        piece = _OPERATOR.sub(lambda m: hold(r"\frac{d}{d" + m.group(1) + "}"), piece)
+        piece = _WORD.sub(lambda m: hold(name(m.group())), piece)
+        tex = "".join(_SPECIAL.get(ch, ch) if ch.isascii() else _unicode_math(ch)
+                      for ch in piece)
+        pieces.append(re.sub("\0([0-9]+)\1", lambda m: names[int(m.group(1))], tex))
+    out = r" \quad ".join(pieces)
+    pattern = re.compile(r"(_\{[^{}]*)\}_\{")   # z₁₂ → z_{12}
+    while pattern.search(out):
+        out = pattern.sub(r"\1", out)
+    return out
+
+
 def _ascii(tex: str) -> str:
     """LaTeX with any Unicode left in it (a graph name such as ŷ or z₁) written as math."""
     if tex.isascii():
@@ -197,7 +241,8 @@ def _ascii(tex: str) -> str:
 
 
 def _cell(cell: M | str) -> str:
-    return _ascii(cell.tex) if isinstance(cell, M) else text(cell)
+    """A table cell is math (a name, a number, a formula)."""
+    return _ascii(cell.tex) if isinstance(cell, M) else math_text(cell)
 
 
 def _table_row(t: Table) -> str:

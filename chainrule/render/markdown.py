@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from chainrule.expr import Const, Func, Symbol
 from chainrule.functions import FUNCTIONS
 from chainrule.render.document import Document, Eq, Line, M, Seg, Table
+from chainrule.render.latex import MATH_ROLES, math_text
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
                              FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
                              QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
@@ -121,6 +122,8 @@ def _content(line: Line) -> str:
             out.append(rule[:1].upper() + rule[1:])
         elif p.tex is not None:
             math.append(p.tex)
+        elif p.role in MATH_ROLES:  # math written in Unicode (a graph's names, a table row)
+            math.append(math_text(p.text))
         elif p.role == "label":
             flush()
             out.append(f"*{_escape(p.text.strip())}* " if p.text.strip() else " ")
@@ -132,7 +135,8 @@ def _content(line: Line) -> str:
 
 
 def _cell(cell: M | str) -> str:
-    return _math(cell.tex) if isinstance(cell, M) else _escape(cell)
+    """A table cell is math (a name, a number, a formula)."""
+    return _math(cell.tex if isinstance(cell, M) else math_text(cell))
 
 
 def _table(t: Table) -> list[str]:
