@@ -1,5 +1,9 @@
 """The Python API: :func:`diff` and the :class:`Derivation` it returns.
 
+This is the facade: it reads what the user passed (text, an Expr or SymPy; the variable;
+the options) and calls the pipeline, :func:`chainrule.derivation.derive`, where the
+derivation and its result classes live. The features never import it.
+
     >>> import chainrule
     >>> d = chainrule.diff("x*y + sin(y)", "y")
     >>> str(d.result)
@@ -10,135 +14,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, TypeVar
+from typing import Any, Literal
 
-from chainrule.differentiate import differentiate
-from chainrule.errors import ChainruleError, UsageError, VerificationError
-from chainrule.expr import Expr, building
+from chainrule.derivation import Derivation, Stage, derive
+from chainrule.errors import UsageError
 from chainrule.inputs import as_expr, pick_wrt, resolve_variable
-from chainrule.results import Result
-from chainrule.simplify import MODES, simplify as _simplify
-from chainrule.steps import Step, walk
-from chainrule.verify import Verification, skipped, verify_derivative
-
-if TYPE_CHECKING:
-    from chainrule.recognise import Recognition
-    from chainrule.render.document import Document
-    from chainrule.slope import Slope
+from chainrule.simplify import MODES
 
 __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
 
 Detail = Literal["brief", "normal", "full"]
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One derivative of a (possibly higher-order) derivation: d/dx of ``expr``."""
-
-    order: int
-    expr: Expr
-    steps: Step
-    raw_result: Expr
-    result: Expr
-    verification: Verification
-
-
-@dataclass(frozen=True)
-class Derivation(Result):
-    """The answer to ``diff``: the input, the steps, the result and how it was proven.
-
-    ``result`` is simplified per the ``simplify`` option; ``raw_result`` is the product
-    the rules gave. For ``order > 1``, ``stages`` holds every derivative on the way.
-    """
-
-    kind: ClassVar[str] = "derivation"
-    json_options: ClassVar[frozenset[str]] = frozenset({"slope"})
-
-    expr: Expr
-    variable: str
-    stages: tuple[Stage, ...]
-    simplify: str
-    detail: str
-    text: str | None = None
-
-    @property
-    def order(self) -> int:
-        return len(self.stages)
-
-    @property
-    def steps(self) -> Step:
-        return self.stages[-1].steps
-
-    @property
-    def result(self) -> Expr:
-        return self.stages[-1].result
-
-    @property
-    def raw_result(self) -> Expr:
-        return self.stages[-1].raw_result
-
-    @property
-    def verification(self) -> Verification:
-        """The weakest verification among the stages (all of them were checked)."""
-        ranks = {"skipped": 0, "numeric": 1, "symbolic": 2}
-        return min((s.verification for s in self.stages), key=lambda v: ranks[v.status])
-
-    @property
-    def input(self) -> str:
-        return self.text if self.text is not None else str(self.expr)
-
-    def to_sympy(self) -> Any:
-        """The result as a SymPy expression."""
-        from chainrule.verify.sympy_bridge import to_sympy
-        return to_sympy(self.result, real=False)
-
-    @cached_property
-    def recognised(self) -> list[Recognition]:
-        """Steps whose expression is a recognised form (the written-out sigmoid, tanh, eˣ),
-        each with its derivative written through the function's value and proven."""
-        from chainrule.recognise import recognise
-        out: list[Recognition] = []
-        if self.verification.status == "skipped":  # a form is only shown once proven
-            return out
-        for stage in self.stages:
-            out += recognise(stage.steps, self.variable)
-        return out
-
-    def at(self, point: Any = None, /, **values: Any) -> Slope:
-        """The value, slope and tangent line at a point: ``d.at(x=5)``, ``d.at({"x": 5})``,
-        ``d.at("x=pi/4")`` or ``d.at(5)``. Where f′ does not exist, ``.slope`` is None and
-        ``.reason`` says why.
-
-            >>> diff("x**2").at(x=5).slope.text
-            '10'
-        """
-        from chainrule.slope import slope_at
-        if point is not None and values:
-            raise UsageError("give the point either as one argument or as keywords, not both")
-        return slope_at(self, values if point is None else point)
-
-    def document(self, width: int | None = None, detail: str | None = None,
-                 slope: Slope | None = None) -> Document:
-        """The steps, the result, the proof (and, given ``slope``, the point) as a
-        document; every format writes it (``to_text``, ``to_latex``, ``to_markdown``)."""
-        from chainrule.render._outline import document
-        return document(self, detail, slope=slope)
-
-    def to_dict(self, slope: Slope | None = None) -> dict[str, Any]:
-        """The JSON document (schema in docs/json.md)."""
-        from chainrule.render.json import derivation_to_dict
-        return derivation_to_dict(self, slope=slope)
-
-    def to_json(self, indent: int | None = 2, slope: Slope | None = None) -> str:
-        """The JSON document as text; a document in let-form (a large one) is compact."""
-        from chainrule.render.json import derivation_to_json
-        return derivation_to_json(self, indent=indent, slope=slope)
-
-    def __str__(self) -> str:
-        return str(self.result)
 
 
 def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: str = "light",
@@ -151,7 +36,8 @@ def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: str = "light",
         '12*x**2'
 
     ``expr`` is text, an :class:`Expr` or a SymPy expression; ``wrt`` (also accepted under
-    its older name ``var``) is inferred when the expression has a single symbol. ``simplify`` is none, light or full; ``verify`` is
+    its older name ``var``) is inferred when the expression has a single symbol.
+    ``simplify`` is none, light or full; ``verify`` is
     final (check the result), steps (check every step) or off. A wrong result raises
     :class:`chainrule.VerificationError`; it is never returned.
     """
@@ -165,51 +51,6 @@ def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: str = "light",
         raise UsageError(f"order must be a whole number from 1 to 50, not {order!r}")
     parsed, text = as_expr(expr)
     variable = resolve_variable(parsed, pick_wrt(wrt, var))
-    stages: list[Stage] = []
-    current = parsed
-    for k in range(1, order + 1):
-        with building():
-            steps = differentiate(current, variable)
-            result = _simplify(steps.result, simplify)
-        what = "the derivative" if order == 1 else f"derivative number {k}"
-        if verify == "off":
-            verification = skipped()
-        else:
-            verification = _checked(lambda: verify_derivative(current, variable, result,
-                                                              what=what), what)
-            if verify == "steps":
-                _checked(lambda: _verify_steps(steps), "a step")
-        stages.append(Stage(k, current, steps, steps.result, result, verification))
-        current = result
-    return Derivation(parsed, variable, tuple(stages), simplify, detail, text)
+    return derive(parsed, variable, order=order, simplify=simplify, verify=verify,
+                  detail=detail, text=text)
 
-
-def _checked(run: Callable[[], T], what: str) -> T:
-    """Run a verification; an unexpected failure inside it is a failed proof, never a pass."""
-    try:
-        return run()
-    except ChainruleError:
-        raise
-    except Exception as err:  # noqa: BLE001 — SymPy can fail in many ways
-        raise VerificationError(f"{what} could not be checked: {type(err).__name__}: {err}") from err
-
-
-STEPS_BUDGET = 60.0  # seconds for checking every step of one derivative
-STEP_BUDGET = 1.0    # seconds of SymPy per step: a step unproven in time is checked at points
-
-
-def _verify_steps(root: Step) -> None:
-    import time
-    seen: set[tuple[Expr, str]] = set()
-    started = time.monotonic()
-    for step in walk(root):
-        key = (step.expr, step.variable)
-        if key in seen:
-            continue
-        if time.monotonic() - started > STEPS_BUDGET:
-            raise VerificationError(
-                f"could not check every step within {STEPS_BUDGET:g} s ({len(seen)} checked); "
-                "check the final result only (--verify final, verify='final')")
-        seen.add(key)
-        verify_derivative(step.expr, step.variable, step.result, budget=STEP_BUDGET,
-                          what=f"the {step.rule} step for {step.expr}")

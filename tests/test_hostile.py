@@ -525,8 +525,8 @@ def test_a_finite_difference_never_calls_a_right_answer_wrong() -> None:
 
 
 def test_checking_every_step_has_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chainrule import api
-    monkeypatch.setattr(api, "STEPS_BUDGET", 0.0)
+    from chainrule import derivation
+    monkeypatch.setattr(derivation, "STEPS_BUDGET", 0.0)
     with pytest.raises(VerificationError, match="could not check every step"):
         chainrule.diff("sin(cos(x**2))", verify="steps")
 
@@ -632,21 +632,21 @@ def test_fuzz_checking_every_step_gives_sympy_a_short_budget_per_step(
     """'(1x^2^W(1x^2^2 + + 1θ)**x - 02 + + 1θ)**x - 0' with --order 2 --verify steps took
     33 s: each of its large steps spent SymPy's full 5 s failing to simplify a difference.
     Each step now gets STEP_BUDGET of SymPy, and is checked at points after that."""
-    from chainrule import api
+    from chainrule import derivation
     budgets: list[float] = []
-    real = api.verify_derivative
+    real = derivation.verify_derivative
 
     def recording(*args: object, budget: float = 5.0, **kwargs: object) -> object:
         if str(kwargs.get("what", "")).startswith("the "):
             budgets.append(budget)
         return real(*args, budget=budget, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api, "verify_derivative", recording)
+    monkeypatch.setattr(derivation, "verify_derivative", recording)
     with no_hang():
         d = chainrule.diff("(1x^2^W(1x^2^2 + + 1θ)**x - 02 + + 1θ)**x - 0", "x", order=2,
                            simplify="none", verify="steps")
     assert d.verification.status in ("symbolic", "numeric")
-    assert budgets and all(b == api.STEP_BUDGET <= 1.0 for b in budgets)
+    assert budgets and all(b == derivation.STEP_BUDGET <= 1.0 for b in budgets)
 
 
 @pytest.mark.parametrize("text, form", [("1/(x - x)", "an infinite value"),

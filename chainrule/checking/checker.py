@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Sequence
 
 from chainrule.checking.mistakes import (BY_KIND, CATALOGUE, NBSP, Context, Layer, MistakeKind,
                                          Variant)
+from chainrule.derivation import Derivation, derive
 from chainrule.differentiate import Derivator
 from chainrule.errors import ParseError, UndefinedError, UsageError
 from chainrule.evaluate import evaluate
@@ -56,7 +57,6 @@ from chainrule.verify.equivalence import (RANGES, REARRANGED_RTOL, SIMPLIFY_OPS,
                                           sympy_can)
 
 if TYPE_CHECKING:
-    from chainrule.api import Derivation
     from chainrule.render.document import Document
 
 __all__ = ["check", "CheckResult", "Mistake", "Equivalence", "Disagreement", "Comparison",
@@ -303,8 +303,7 @@ def _read(value: Any, what: str) -> tuple[Expr, str | None]:
 
 @lru_cache(maxsize=128)
 def _derive(expr: Expr, variable: str) -> Derivation:
-    from chainrule.api import diff
-    return diff(expr, variable)
+    return derive(expr, variable)
 
 
 # ── sampling and equivalence ─────────────────────────────────────────────────
