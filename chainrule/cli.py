@@ -288,7 +288,7 @@ def grad_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, sh
     text = _pick_text(expr_arg, expr_opt, "grad")
     if use_numpy and fmt != "python":
         _fail("error: --numpy applies to --format python", EXIT_INPUT)
-    from chainrule.gradients import grad
+    from chainrule.backprop.gradients import grad
     point = _point_option(at)
     try:
         with _proving() as progress:
@@ -313,9 +313,9 @@ def _point_option(at: str | None) -> dict[str, float] | None:
     """--at x=1,w=0.5 as numbers; a value that does not parse is shown with a caret."""
     if at is None:
         return None
-    from chainrule.gradients import parse_point
+    from chainrule.inputs import point_floats
     try:
-        return parse_point(at)
+        return point_floats(at)
     except ParseError as err:
         _fail("error: in --at: " + _parse_error_text(err).removeprefix("error: "), EXIT_INPUT, err)
 
@@ -360,7 +360,7 @@ def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: st
                     width: int | None) -> None:
     text = _pick_text(expr_arg, expr_opt, "descend")
     point = _point_option(at)
-    from chainrule.descent import descend, plot_descent
+    from chainrule.backprop.descent import descend, plot_descent
     if plot_path is not None:
         try:
             import matplotlib  # noqa: F401

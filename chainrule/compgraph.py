@@ -2,7 +2,4 @@
 the old import path working."""
 
 from chainrule.backprop.graph import *  # noqa: F403
-from chainrule.backprop.graph import (
-    _OUTPUTS,  # noqa: F401 — read by the gradient renderer
-    __all__,  # noqa: F401
-)
+from chainrule.backprop.graph import __all__  # noqa: F401

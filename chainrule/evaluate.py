@@ -17,8 +17,8 @@ from chainrule.errors import UndefinedError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 
-__all__ = ["evaluate", "evaluate_many", "real_pow", "number_text", "why_undefined",
-           "AbstractImpl"]
+__all__ = ["evaluate", "evaluate_many", "evaluate_shared", "real_pow", "number_text",
+           "why_undefined", "AbstractImpl"]
 
 # An abstract function f is evaluated through a concrete stand-in: order ↦ callable.
 AbstractImpl = Mapping[str, Callable[[int, float], float]]
@@ -120,6 +120,31 @@ def evaluate_many(exprs: Sequence[Expr], point: Mapping[str, float], *, strict: 
         raise UndefinedError(why_undefined(node, memo.get, overflow=overflow),
                              overflow=overflow) from None
     return [memo[e] for e in exprs]
+
+
+def evaluate_shared(exprs: Sequence[Expr], point: Mapping[str, float]) -> list[float]:
+    """The values of expressions that share subexpressions (a gradient's partials), each
+    shared node computed once and only the results checked: a value on the way may be
+    infinite where the result is not. Where a result has no finite value, each expression
+    is evaluated on its own by :func:`evaluate`, whose error names the failing part.
+
+        >>> from chainrule.parser import parse
+        >>> evaluate_shared([parse("2*x"), parse("2*x + 1")], {"x": 3})
+        [6.0, 7.0]
+    """
+    ctx = _Context(point, False, None)
+    memo: dict[Expr, float] = {}
+    try:
+        for root in exprs:
+            for node in postorder(root, memo):
+                if node not in memo:
+                    memo[node] = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
+        values = [float(memo[e]) for e in exprs]
+        if all(math.isfinite(v) for v in values):
+            return values
+    except Exception:  # evaluate() below gives the proper error
+        pass
+    return [evaluate(e, point) for e in exprs]
 
 
 def number_text(v: float, digits: int = 4) -> str:

@@ -30,8 +30,8 @@ from typing import TypeAlias, TypeGuard
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS, display_letters
 
-__all__ = ["to_python", "to_unicode", "to_latex", "PythonPrinter", "Piece", "PREC_ADD",
-           "PREC_NEG", "PREC_MUL", "PREC_POW", "PREC_ATOM"]
+__all__ = ["to_python", "to_unicode", "to_unicode_pieces", "to_latex", "PythonPrinter", "Piece",
+           "PREC_ADD", "PREC_NEG", "PREC_MUL", "PREC_POW", "PREC_ATOM"]
 
 
 def _digits(n: int) -> str:
@@ -494,3 +494,26 @@ def to_unicode(expr: Expr) -> str:
 def to_latex(expr: Expr) -> str:
     r"""LaTeX: ``2x\cos\left(x^{2}\right)``."""
     return _LatexPrinter().run(expr)
+
+
+def to_unicode_pieces(expr: Expr) -> str:
+    """A rule's form as people write it: f′(g)·g′ with its pieces joined by `` · ``.
+
+    A product of pieces (a factor that is itself a product) is a rule's form; a flat
+    product is one tidy expression and prints as :func:`to_unicode` writes it.
+
+        >>> from chainrule.parser import parse
+        >>> to_unicode_pieces(parse("cos(x**2)*(2*x)")), to_unicode_pieces(parse("2*x*cos(x**2)"))
+        ('cos(x²) · 2x', '2x·cos(x²)')
+    """
+    if isinstance(expr, Mul) and any(isinstance(f, (Mul, Div, Neg)) for f in expr.factors):
+        return " · ".join(_bracketed(f) for f in expr.factors)
+    return to_unicode(expr)
+
+
+def _bracketed(e: Expr) -> str:
+    text = to_unicode(e)
+    if isinstance(e, (Add, Neg, Div)) or (isinstance(e, Num) and
+                                          (e.value < 0 or e.value.denominator != 1)):
+        return f"({text})"
+    return text

@@ -494,7 +494,7 @@ def simplify(expr: Expr, mode: str = "light", *, budget: float = 5.0) -> Expr:
     if mode == "light":
         return light(expr)
     if mode == "full":
-        from chainrule.sympy_bridge import from_sympy, sympy_simplify, to_sympy
+        from chainrule.verify.sympy_bridge import from_sympy, sympy_simplify, to_sympy
         simplified = sympy_simplify(to_sympy(expr), budget)
         if simplified is None:
             return light(expr)

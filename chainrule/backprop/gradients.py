@@ -137,6 +137,13 @@ class GradResult(Result):
         ops: dict[str, int] = self._cache["ops"]
         return ops
 
+    @property
+    def output_name(self) -> str:
+        """The name J goes by in the report and in the graph: the first of J, L, C, E, loss,
+        cost that is not one of its symbols."""
+        from chainrule.backprop.graph import output_name
+        return output_name(free_symbols(self.expr))
+
     def graph(self) -> Any:
         """The named computational graph (:class:`chainrule.backprop.graph.Graph`)."""
         if "graph" not in self._cache:
@@ -148,7 +155,7 @@ class GradResult(Result):
         """Values at a point: J, the gradient, the forward/backward tables, a finite-difference
         check. Every symbol of J needs a value."""
         from chainrule.backprop.graph import values_at
-        from chainrule.evaluate import evaluate
+        from chainrule.evaluate import evaluate, evaluate_shared
         values = parse_point(point)
         missing = sorted(free_symbols(self.expr) - set(values), key=natural_key)
         if missing:
@@ -166,7 +173,7 @@ class GradResult(Result):
         except UndefinedError as err:
             raise UndefinedError(f"J has no value at this point: {err}") from None
         try:
-            gradient = dict(zip(self.wrt, _evaluate_all(
+            gradient = dict(zip(self.wrt, evaluate_shared(
                 [self.raw_partials[p] for p in self.wrt], values)))
         except UndefinedError as err:
             raise UndefinedError(f"the gradient has no value at this point: {err}") from None
@@ -178,6 +185,12 @@ class GradResult(Result):
         error = max((abs(gradient[p] - estimate[p]) / max(1.0, abs(gradient[p]))
                      for p in checked), default=0.0)
         return PointReport(values, value, gradient, estimate, error, tables)
+
+    def report_at(self, point: str | Mapping[str, Any] | PointReport | None
+                  ) -> PointReport | None:
+        """The report at ``point`` for the formats: text or a mapping as :meth:`at` reads
+        it, a report already computed as it is, None for none."""
+        return point if point is None or isinstance(point, PointReport) else self.at(point)
 
     def program(self, *, numpy: bool = False, name: str | None = None) -> str:
         """A standalone Python function computing J and its gradient (see codegen)."""
@@ -203,30 +216,10 @@ class GradResult(Result):
         """The report as a document: the partials, with ``graph`` the computational graph
         and each parameter's chain, with ``point`` the forward and backward tables."""
         from chainrule.render.grad import grad_document
-        report = point if point is None or isinstance(point, PointReport) else self.at(point)
-        return grad_document(self, width=width, graph=graph, report=report)
+        return grad_document(self, width=width, graph=graph, report=self.report_at(point))
 
     def __str__(self) -> str:
         return ", ".join(f"d/d{p}: {self.partials[p]}" for p in self.wrt)
-
-
-def _evaluate_all(exprs: list[Expr], point: dict[str, float]) -> list[float]:
-    """Values of expressions that share subexpressions, each shared node computed once."""
-    from chainrule.evaluate import _EVAL, _Context, evaluate
-    from chainrule.expr import postorder
-    ctx = _Context(point, False, None)
-    memo: dict[Expr, float] = {}
-    try:
-        for root in exprs:
-            for node in postorder(root, memo):
-                if node not in memo:
-                    memo[node] = _EVAL[type(node)](node, [memo[c] for c in node.children], ctx)
-        values = [float(memo[e]) for e in exprs]
-        if all(math.isfinite(v) for v in values):
-            return values
-    except Exception:  # noqa: BLE001 — evaluate() below gives the proper error
-        pass
-    return [evaluate(e, point) for e in exprs]
 
 
 def _central_difference(expr: Expr, var: str, point: dict[str, float]) -> float:
@@ -259,15 +252,15 @@ def grad(expr: Any, wrt: Any = None, *, verify: GradientVerifyMode = "final",
     partial raises :class:`chainrule.VerificationError`; it is never returned.
     ``progress(i, n, name)`` is called before partial i of n is verified, and at the end.
     """
-    from chainrule.simplify import _Light
+    from chainrule.simplify import light, sharing
     choose(verify, GradientVerifyMode, "verify mode")
     choose(simplify, GradientSimplifyMode, "simplify mode")
     parsed, text = as_expr(expr)
     names = resolve_wrt(parsed, wrt)
     sweep = reverse_sweep(parsed, names)
     if simplify == "light":
-        tidy = _Light()  # one memo for all partials: their shared adjoints are tidied once
-        partials = {p: tidy.run(sweep.partials[p]) for p in names}
+        with sharing():  # one memo for all partials: their shared adjoints are tidied once
+            partials = {p: light(sweep.partials[p]) for p in names}
     else:
         partials = dict(sweep.partials)
     verifications: dict[str, Verification] = {}

@@ -42,7 +42,7 @@ from chainrule.functions import FUNCTIONS
 from chainrule.simplify import light
 
 __all__ = ["ACTIVATIONS", "GraphNode", "Edge", "Chain", "Graph", "build_graph", "PointValues",
-           "values_at", "MAX_PATHS"]
+           "values_at", "MAX_PATHS", "OUTPUT_NAMES", "output_name"]
 
 # Functions read as activations in a network (a for their output, z for their input): the
 # entries of the function table marked ``activation``.
@@ -54,7 +54,7 @@ _FAMILIES = {     # the letters tried, in order, for each kind of intermediate
     "z": ("z", "s", "pre"),
     "v": ("v", "t", "node"),
 }
-_OUTPUTS = ("J", "L", "C", "E", "loss", "cost")
+OUTPUT_NAMES = ("J", "L", "C", "E", "loss", "cost")   # the names tried, in order, for J
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -166,6 +166,12 @@ def _family(kind: str, taken: frozenset[str]) -> str:
     return _FAMILIES[kind][-1] + "_"
 
 
+def output_name(taken: frozenset[str]) -> str:
+    """The name the whole expression goes by: the first of :data:`OUTPUT_NAMES` that is
+    not one of its symbols (``taken``)."""
+    return next((n for n in OUTPUT_NAMES if n not in taken), "J_")
+
+
 def _leaf(node: Expr) -> bool:
     return isinstance(node, (Symbol, Num, Const))
 
@@ -212,7 +218,7 @@ def build_graph(root: Expr, wrt: tuple[str, ...]) -> Graph:
         if node in named and node not in names and node is not root:
             j += 1
             names[node], kinds[node] = f"{letters['v']}{j}", "intermediate"
-    out = next((n for n in _OUTPUTS if n not in taken), "J_")
+    out = output_name(taken)
     names[root], kinds[root] = out, "output"
 
     # Each named node's formula, in the names of its inputs (one bottom-up pass).

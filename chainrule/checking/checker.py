@@ -46,6 +46,7 @@ from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, free_
 from chainrule.functions import FUNCTIONS
 from chainrule.inputs import as_expr
 from chainrule.options import Confidence
+from chainrule.printing import to_unicode_pieces as display  # a rule's form, pieces kept
 from chainrule.results import Result
 from chainrule.simplify import light
 from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
@@ -214,30 +215,6 @@ class CheckResult(Result):
 
     def __str__(self) -> str:
         return self.to_text()
-
-
-# ── display ──────────────────────────────────────────────────────────────────
-def display(e: Expr) -> str:
-    """A rule's form as people write it: f′(g)·g′ with its pieces joined by `` · ``.
-
-    A product of pieces (a factor that is itself a product) is a rule's form; a flat
-    product is one tidy expression and prints as usual.
-
-        >>> from chainrule.parser import parse
-        >>> display(parse("cos(x**2)*(2*x)")), display(parse("2*x*cos(x**2)"))
-        ('cos(x²) · 2x', '2x·cos(x²)')
-    """
-    if isinstance(e, Mul) and any(isinstance(f, (Mul, Div, Neg)) for f in e.factors):
-        return " · ".join(_bracketed(f) for f in e.factors)
-    return e.pretty()
-
-
-def _bracketed(e: Expr) -> str:
-    text = e.pretty()
-    if isinstance(e, (Add, Neg, Div)) or (isinstance(e, Num) and
-                                          (e.value < 0 or e.value.denominator != 1)):
-        return f"({text})"
-    return text
 
 
 # ── the API ──────────────────────────────────────────────────────────────────

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chainrule.evaluate import number_text
 from chainrule.expr import Expr, fold, node_count
+from chainrule.printing import to_unicode_pieces
 from chainrule.render._outline import document as derivation_document
 from chainrule.render._outline import header
 from chainrule.render.document import NO_WIDTH, Document, Row, from_rows
@@ -112,7 +113,6 @@ def _correct_note(r: CheckResult, width: int) -> list[Row]:
 def _mistake_rows(m: Mistake, indent: int, body: int, width: int, *, compare: bool = True,
                   head: list[Segment] | None = None) -> list[Row]:
     """Title, the sentence, then what the answer implies next to the correct step."""
-    from chainrule.checking import display
     rows: list[Row] = [(indent, [*(head or []), (m.title, "mistake"), (", at ", "words"),
                                  (m.layer_pretty, "math")])]
     rows += [(body, [(line, "words")]) for line in _wrap(m.wrappable or m.explanation, body, width)]
@@ -122,7 +122,7 @@ def _mistake_rows(m: Mistake, indent: int, body: int, width: int, *, compare: bo
     pad = max(len(mine), len(m.rule)) + 2
     for label, e in ((mine, m.implied), (m.rule, m.expected)):
         rows.append((body + 2, [(label.ljust(pad), "label"),
-                                (_show(e, CLIP * width, display), "math")]))
+                                (_show(e, CLIP * width, to_unicode_pieces), "math")]))
     return rows
 
 

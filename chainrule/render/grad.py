@@ -21,8 +21,8 @@ from chainrule.render.document import NO_WIDTH, Document, M, Role, Rows, Table, 
 from chainrule.render.textlayout import wrap_math
 
 if TYPE_CHECKING:
-    from chainrule.compgraph import Graph
-    from chainrule.gradients import GradResult, PointReport
+    from chainrule.backprop.gradients import GradResult, PointReport
+    from chainrule.backprop.graph import Graph
 
 __all__ = ["grad_document", "render_grad_plain", "render_grad_rich", "grad_to_dict", "number"]
 
@@ -268,7 +268,7 @@ def grad_document(result: GradResult, *, width: int | None = None, graph: bool =
 def _rows(result: GradResult, width: int, graph: bool, report: PointReport | None) -> Lines:
     """The whole report as (column, segments) rows and tables."""
     out: Lines = []
-    J = result.graph().output.label if (graph or report) else _output_name(result)
+    J = result.graph().output.label if (graph or report) else result.output_name
     head = f"Gradient of {J} = "
     sizes: dict[Any, int] = {}
     if _tree_size(result.expr, sizes) > _PRINT_LIMIT:
@@ -375,12 +375,6 @@ def _ops(n: int) -> str:
     return f"{n} operation{'' if n == 1 else 's'}"
 
 
-def _output_name(result: GradResult) -> str:
-    from chainrule.compgraph import _OUTPUTS
-    taken = result.expr.free_symbols
-    return next((n for n in _OUTPUTS if n not in taken), "J_")
-
-
 def _verification_text(result: GradResult) -> str:
     vs = result.verifications
     if not vs:
@@ -401,14 +395,6 @@ def _verification_text(result: GradResult) -> str:
             f"{len(numeric)} at {points} or more random points)")
 
 
-def _report(result: GradResult, point: Any) -> PointReport | None:
-    """``point`` is text, a mapping, or a report already computed."""
-    from chainrule.gradients import PointReport
-    if point is None or isinstance(point, PointReport):
-        return point
-    return result.at(point)
-
-
 def _tex_name(name: str) -> str:
     from chainrule.expr import Symbol
     return Symbol(name).latex()
@@ -418,14 +404,14 @@ def render_grad_plain(result: GradResult, *, width: int = 80, graph: bool = Fals
                       point: str | Mapping[str, Any] | None = None) -> str:
     from chainrule.render.plain import write_plain
     return write_plain(grad_document(result, width=width, graph=graph,
-                                     report=_report(result, point)), width)
+                                     report=result.report_at(point)), width)
 
 
 def render_grad_rich(result: GradResult, console: Any, *, graph: bool = False,
                      point: str | Mapping[str, Any] | None = None) -> None:
     from chainrule.render.rich import write_rich
     write_rich(grad_document(result, width=console.width, graph=graph,
-                             report=_report(result, point)), console)
+                             report=result.report_at(point)), console)
 
 
 def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = None,
@@ -449,7 +435,7 @@ def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = 
     }
     if graph:
         doc["graph"] = result.graph().to_dict()
-    report = _report(result, point)
+    report = result.report_at(point)
     if report is not None:
         doc["at"] = report.to_dict()
     return doc
