@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar, get_args
 
 import click
 
 from chainrule.errors import ChainruleError, ParseError, UndefinedError, UsageError, join_or
+from chainrule.options import (
+    Detail,
+    GradientSimplifyMode,
+    GradientVerifyMode,
+    SimplifyMode,
+    VerifyMode,
+)
 from chainrule.render.formats import FORMATS, formats_for
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -115,7 +123,10 @@ def _use_rich(fmt: str | None) -> bool:
     return sys.stdout.isatty()
 
 
-def _format_option(kind: str) -> Any:
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _format_option(kind: str) -> Callable[[Command], Command]:
     """--format with the formats the registry has for this kind of result."""
     names = formats_for(kind)
     listed = "; ".join(f"{n}: {FORMATS[n].help}" for n in names if n not in ("rich", "plain"))
@@ -150,7 +161,7 @@ def main() -> None:
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
               "(inferred when the expression has one symbol).")
 @_format_option("derivation")
-@click.option("--detail", type=click.Choice(["brief", "normal", "full"]), default="normal",
+@click.option("--detail", type=click.Choice(get_args(Detail)), default="normal",
               show_default=True, help="brief: only the chain, product and quotient rules and "
               "how they combine; normal: trivial rules folded in; full: every rule.")
 @click.option("--order", type=click.IntRange(1, 50), default=1, show_default=True,
@@ -158,17 +169,17 @@ def main() -> None:
 @click.option("--at", "at", metavar="X=A",
               help="A point (x=5, x=pi/4; x=1,y=2 with several symbols): the value, the "
               "slope and what its sign means, the tangent line.")
-@click.option("--simplify", type=click.Choice(["none", "light", "full"]), default="light",
+@click.option("--simplify", type=click.Choice(get_args(SimplifyMode)), default="light",
               show_default=True, help="none: the raw rule product; light: textbook form; "
               "full: SymPy's simplify.")
-@click.option("--verify", type=click.Choice(["final", "steps", "off"]), default="final",
+@click.option("--verify", type=click.Choice(get_args(VerifyMode)), default="final",
               show_default=True, help="Prove the result (final), every step (steps), or "
               "nothing (off).")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
 def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fmt: str | None,
-                 detail: str, order: int, at: str | None, simplify: str, verify: str,
-                 width: int | None) -> None:
+                 detail: Detail, order: int, at: str | None, simplify: SimplifyMode,
+                 verify: VerifyMode, width: int | None) -> None:
     text = _pick_expression(expr_arg, expr_opt)
     from chainrule.api import diff
     try:
@@ -276,15 +287,15 @@ Examples:
 @_format_option("gradient")
 @click.option("--numpy", "use_numpy", is_flag=True,
               help="With --format python: vectorised over NumPy arrays.")
-@click.option("--verify", type=click.Choice(["final", "off"]), default="final",
+@click.option("--verify", type=click.Choice(get_args(GradientVerifyMode)), default="final",
               show_default=True, help="Prove every partial against SymPy, or not.")
-@click.option("--simplify", type=click.Choice(["light", "none"]), default="light",
+@click.option("--simplify", type=click.Choice(get_args(GradientSimplifyMode)), default="light",
               show_default=True, help="light: textbook form; none: the sweep's raw product.")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
 def grad_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, show_graph: bool,
-                 at: str | None, fmt: str | None, use_numpy: bool, verify: str, simplify: str,
-                 width: int | None) -> None:
+                 at: str | None, fmt: str | None, use_numpy: bool, verify: GradientVerifyMode,
+                 simplify: GradientSimplifyMode, width: int | None) -> None:
     text = _pick_text(expr_arg, expr_opt, "grad")
     if use_numpy and fmt != "python":
         _fail("error: --numpy applies to --format python", EXIT_INPUT)
@@ -351,13 +362,13 @@ Examples:
 @click.option("--plot", "plot_path", metavar="FILE.png",
               help="Draw J against the iteration (and, for one parameter, the path down J).")
 @_format_option("descent")
-@click.option("--verify", type=click.Choice(["final", "off"]), default="final",
+@click.option("--verify", type=click.Choice(get_args(GradientVerifyMode)), default="final",
               show_default=True, help="Prove the gradient against SymPy first, or not.")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
 def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: str, lr: float,
-                    steps: int, plot_path: str | None, fmt: str | None, verify: str,
-                    width: int | None) -> None:
+                    steps: int, plot_path: str | None, fmt: str | None,
+                    verify: GradientVerifyMode, width: int | None) -> None:
     text = _pick_text(expr_arg, expr_opt, "descend")
     point = _point_option(at)
     from chainrule.backprop.descent import descend, plot_descent
@@ -484,7 +495,7 @@ def plot_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, at
     from chainrule.plot import MissingDependency, plot
     window = None
     if xrange is not None:
-        lo, sep, hi = xrange.partition(":")
+        lo, _sep, hi = xrange.partition(":")
         try:
             window = (float(lo), float(hi))
         except ValueError:

@@ -33,17 +33,18 @@ class Result:
     kind: ClassVar[str]
     json_options: ClassVar[frozenset[str]] = frozenset()   # the options to_dict takes
 
-    def document(self, width: int | None = None, **options: Any) -> Document:
-        """The result as a document, laid out for ``width`` columns (None: lines whole)."""
+    def document(self, width: int | None = None) -> Document:
+        """The result as a document, laid out for ``width`` columns (None: lines whole).
+        Subclasses add the keyword options their documents take."""
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (``schema``, ``kind``, …; see docs/json.md)."""
         raise NotImplementedError
 
-    def to_json(self, indent: int | None = 2, **options: Any) -> str:
-        """The JSON document as text (``options``: those of ``to_dict``)."""
-        return json.dumps(self.to_dict(**options), indent=indent, ensure_ascii=False)
+    def to_json(self, indent: int | None = 2) -> str:
+        """The JSON document as text (subclasses take the options of their ``to_dict``)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def render(self, format: str = "plain", *, width: int | None = None,
                **options: Any) -> str:

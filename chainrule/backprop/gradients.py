@@ -211,6 +211,13 @@ class GradResult(Result):
         from chainrule.render.grad import grad_to_dict
         return grad_to_dict(self, point=point, graph=graph)
 
+    def to_json(self, indent: int | None = 2, *,
+                point: str | Mapping[str, Any] | None = None, graph: bool = True) -> str:
+        """The JSON document as text."""
+        import json
+        return json.dumps(self.to_dict(point=point, graph=graph), indent=indent,
+                          ensure_ascii=False)
+
     def document(self, width: int | None = None, *, graph: bool = False,
                  point: str | Mapping[str, Any] | PointReport | None = None) -> Document:
         """The report as a document: the partials, with ``graph`` the computational graph

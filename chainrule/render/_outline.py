@@ -29,22 +29,63 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from chainrule.expr import (Add, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, free_symbols,
-                            substitute)
-from chainrule.functions import FUNCTIONS
 from chainrule.evaluate import number_text
+from chainrule.expr import (
+    Add,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    free_symbols,
+    substitute,
+)
+from chainrule.functions import FUNCTIONS
 from chainrule.letform import LetNames
-from chainrule.render.document import (DOT, DOT_TIGHT, Document, Eq, Line, M, Part, Seg, call,
-                                       mjoin, prime, proof_text)
+from chainrule.render.document import (
+    DOT,
+    DOT_TIGHT,
+    Block,
+    Document,
+    Eq,
+    Line,
+    LineKind,
+    M,
+    Part,
+    Seg,
+    call,
+    mjoin,
+    prime,
+    proof_text,
+)
 from chainrule.simplify import light, sharing
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
-                             FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
-                             QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
-                             VariableStep, walk)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    MultiChainStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    RewriteStep,
+    Step,
+    SumStep,
+    VariableStep,
+    walk,
+)
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
@@ -252,7 +293,7 @@ class Walk:
         self._tidy: dict[int, Expr] = {}
 
     # ── lines and numbers ──
-    def emit(self, level: int, *parts: Part, kind: str = "step") -> None:
+    def emit(self, level: int, *parts: Part, kind: LineKind = "step") -> None:
         line = Line(level, [p for p in parts if not isinstance(p, Seg) or p.text], kind)
         if self.pending is not None:
             line.number, self.pending = self.pending, None
@@ -376,7 +417,7 @@ def _with_sides(parts: list[Part], *sides: M) -> list[Part]:
     """``parts`` ends with an Eq: append sides to it."""
     eq = parts[-1]
     assert isinstance(eq, Eq)
-    return parts[:-1] + [Eq(eq.sides + sides)]
+    return [*parts[:-1], Eq(eq.sides + sides)]
 
 
 # ── the walk ───────────────────────────────────────────────────────────────────
@@ -492,7 +533,8 @@ def _chain(w: Walk, step: ChainStep, level: int, lead: Lead | None, role: M | No
                 defs.append(call(f, u) + " = " + n.mx(c.outer))
         if _natural(inner_expr, var) is None:
             defs.append(call(fs[-1], x) + " = " + n.mx(inner_expr))
-        head: list[Part] = [Seg.math(n.mx(step.expr), focus=(step.expr, *(c.inner for c in layers)))]
+        focus = (step.expr, *(c.inner for c in layers))
+        head: list[Part] = [Seg.math(n.mx(step.expr), focus=focus)]
         if defs:
             head += [Seg.math(M(" = ", " = ") + comps[0]), Seg(" is a composite")]
         else:  # f(g(x)) with abstract f and g: the letters are the input's own
@@ -516,7 +558,7 @@ def _chain(w: Walk, step: ChainStep, level: int, lead: Lead | None, role: M | No
         values = mjoin([n.paren(light(c.outer_at_inner)) for c in layers]
                        + [n.paren(light(innermost.result))], DOT)
         tidy = w.tidy(step)
-        so = [lhs, values, tidy] + _recognised_sides(w, step, depth)
+        so = [lhs, values, tidy, *_recognised_sides(w, step, depth)]
 
         if w.detail == "brief":
             nested = [innermost] if isinstance(innermost, _STRUCTURAL) else \
@@ -533,7 +575,7 @@ def _chain(w: Walk, step: ChainStep, level: int, lead: Lead | None, role: M | No
 
         w.emit(level + 1, w.label("chain rule"), Eq((lhs, leibniz, lagrange)))
         labels = _layer_labels(len(layers) + 1)
-        width = max(len(t) for t in labels + ["so"])
+        width = max(len(t) for t in [*labels, "so"])
         for i, c in enumerate(layers):
             sides = [factors[i]]
             if w.detail == "full":
@@ -841,7 +883,8 @@ def order_op(n: Notation, order: int) -> M:
     v = n.name(n.variable)
     sup = str(order).translate(_SUPERSCRIPTS)
     if n.partial:
-        return M(f"∂{sup}/∂{v.text}{sup}", rf"\frac{{\partial^{{{order}}}}}{{\partial {v.tex}^{{{order}}}}}")
+        return M(f"∂{sup}/∂{v.text}{sup}",
+                 rf"\frac{{\partial^{{{order}}}}}{{\partial {v.tex}^{{{order}}}}}")
     return M(f"d{sup}/d{v.text}{sup}", rf"\frac{{d^{{{order}}}}}{{d{v.tex}^{{{order}}}}}")
 
 
@@ -905,7 +948,8 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
         doc.lines.append(Line(0, [], "blank"))
         doc.lines += slope_lines(slope, d, base)
     doc.lines += definition_lines(lets)
-    return Document(doc.lines, numbered=doc.refs > 0, steps_total=doc.counter)
+    blocks: list[Block] = [*doc.lines]
+    return Document(blocks, numbered=doc.refs > 0, steps_total=doc.counter)
 
 
 def definition_lines(lets: LetNames) -> list[Line]:
@@ -917,9 +961,14 @@ def definition_lines(lets: LetNames) -> list[Line]:
                       Seg(f"(the {len(lets.definitions):,} subexpressions named above, "
                           "each defined once, in order):", "dim")], "heading")]
     for name, value in lets.definitions:
-        lines.append(Line(1, [Seg.math(M(f"{name.name} = {value.pretty()}", make=lambda n=name,
-                                         v=value: f"{n.latex()} = {v.latex()}"))], "step"))
+        tex = partial(_definition_tex, name, value)
+        lines.append(Line(1, [Seg.math(M(f"{name.name} = {value.pretty()}", make=tex))],
+                          "step"))
     return lines
+
+
+def _definition_tex(name: Expr, value: Expr) -> str:
+    return f"{name.latex()} = {value.latex()}"
 
 
 def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
@@ -1041,8 +1090,8 @@ def _eq_value(sides: list[M], v: Any) -> Eq:
     """sides = value; an approximation with no exact form joins the last side with ≈."""
     value = _val(v)
     if value.text.startswith("≈"):
-        return Eq(tuple(sides[:-1]) + (sides[-1] + " " + value,))
-    return Eq(tuple(sides) + (value,))
+        return Eq((*tuple(sides[:-1]), sides[-1] + " " + value))
+    return Eq((*tuple(sides), value))
 
 
 def _val(v: Any) -> M:
@@ -1051,7 +1100,8 @@ def _val(v: Any) -> M:
         return M(v.exact.pretty(), v.exact.latex())
     dec = _num(v.number)
     if v.exact is not None:
-        return M(f"{v.exact.pretty()} ≈ {dec}", rf"{v.exact.latex()} \approx {dec.replace('−', '-')}")
+        return M(f"{v.exact.pretty()} ≈ {dec}",
+                 rf"{v.exact.latex()} \approx {dec.replace('−', '-')}")
     return M(f"≈ {dec}", rf"\approx {dec.replace('−', '-')}")
 
 

@@ -16,7 +16,8 @@ and the derivation at ``--detail brief`` (the chain, product and quotient rules 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chainrule.evaluate import number_text
 from chainrule.expr import Expr, fold, node_count
@@ -131,7 +132,8 @@ def _diagnosis_rows(r: CheckResult, width: int) -> list[Row]:
     if r.mistakes and r.confidence == "low":
         rows.append((0, [("No classic mistake matches exactly; a lead:", "strong")]))
         for m in r.mistakes:
-            rows += [(2, [(line, "words")]) for line in _wrap(m.wrappable or m.explanation, 2, width)]
+            rows += [(2, [(line, "words")])
+                     for line in _wrap(m.wrappable or m.explanation, 2, width)]
         rows.append((0, [("", "words")]))
         rows += _disagreement_rows(r, width)
         return rows

@@ -64,12 +64,14 @@ def _rows(run: Descent, width: int) -> Rows:
     out.append((2, [(rule, "math")]))
     fixed = {k: v for k, v in run.start.items() if k not in run.wrt}
     start = ", ".join(f"{k} = {number(v)}" for k, v in run.start.items() if k in run.wrt)
-    text = f"from {start}" + (f"; fixed: {', '.join(f'{k} = {number(v)}' for k, v in fixed.items())}"
+    held = ", ".join(f"{k} = {number(v)}" for k, v in fixed.items())
+    text = f"from {start}" + (f"; fixed: {held}"
                                if fixed else "")
     out.append((2, [(text, "math")]))
     v = run.verification
     proof = "" if v is None or not v.proven else f" (✓ proven, {v.status})"
-    out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}", "verify" if proof else "rule")]))
+    out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}",
+                     "verify" if proof else "rule")]))
     out.append((0, []))
 
     shown = list(run.wrt[:_MAX_COLUMNS])

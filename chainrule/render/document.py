@@ -21,8 +21,9 @@ builders asked for no width write each line whole, for the formats that wrap the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence, Union
+from typing import TYPE_CHECKING, Literal, cast
 
 if TYPE_CHECKING:
     from chainrule.expr import Expr
@@ -61,7 +62,7 @@ class M:
 
     The LaTeX is made only when a writer asks for it (plain text never does)."""
 
-    __slots__ = ("text", "_tex", "_make")
+    __slots__ = ("_make", "_tex", "text")
 
     def __init__(self, text: str, tex: str | None = None,
                  make: Callable[[], str] | None = None) -> None:
@@ -176,7 +177,7 @@ class Eq:
         return ("= " if self.open else "") + " = ".join(s.tex for s in self.sides)
 
 
-Part = Union[Seg, Eq]
+Part = Seg | Eq
 
 
 @dataclass
@@ -221,12 +222,12 @@ class Table:
         return column < len(self.align) and self.align[column] == "r"
 
 
-Block = Union[Line, Table]
+Block = Line | Table
 # What a builder that lays its lines out for a width writes: (column, segments) rows, each
 # segment (text, role) or (text, role, its math in both notations), and tables.
-Segment = Union[tuple[str, str], tuple[str, str, M]]
+Segment = tuple[str, str] | tuple[str, str, M]
 Row = tuple[int, list[Segment]]
-Rows = list[Union[Row, Table]]
+Rows = list[Row | Table]
 
 
 @dataclass
@@ -262,9 +263,10 @@ def from_rows(rows: Rows, kind: str) -> Document:
         if not any(seg[0] for seg in segs):
             blocks.append(Line(0, [], "blank"))
             continue
-        parts: list[Seg | Any] = [Seg(seg[0], _ROLES.get(seg[1], seg[1]),  # type: ignore[arg-type]
-                                      seg[2] if len(seg) == 3 else None)  # type: ignore[misc]
-                                  for seg in segs]
+        parts: list[Part] = []
+        for seg in segs:
+            role = cast(Role, _ROLES.get(seg[1], seg[1]))
+            parts.append(Seg(seg[0], role, seg[2] if len(seg) == 3 else None))
         raw = segs[0][1]
         line_kind: LineKind = (
             "proof" if raw == "verify" else

@@ -16,8 +16,9 @@ format is used, so the registry costs nothing at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from chainrule.errors import UsageError
 
@@ -108,7 +109,8 @@ def _markdown(result: Result, width: int | None, options: dict[str, Any]) -> str
 def _json(result: Result, width: int | None, options: dict[str, Any]) -> str:
     """The JSON document; options that only change the text (graph, detail) are not data."""
     data = {k: v for k, v in options.items() if k in result.json_options}
-    return result.to_json(**data) + "\n"
+    text: str = result.to_json(**data)
+    return text + "\n"
 
 
 def _python(result: Result, width: int | None, options: dict[str, Any]) -> str:

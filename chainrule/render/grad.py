@@ -14,7 +14,9 @@ joins them and rich colours them by role, as for single derivatives. The section
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+import itertools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from chainrule.evaluate import number_text
 from chainrule.render.document import NO_WIDTH, Document, M, Role, Rows, Table, from_rows
@@ -124,7 +126,7 @@ def _chain_lines(out: Lines, result: GradResult, report: PointReport | None,
                 symbolic.append(f"{lhs} (direct)")
                 factors.append(g.pretty(path[0].local))
             else:
-                symbolic.append(" · ".join(_d(a, b) for a, b in zip(labels, labels[1:])))
+                symbolic.append(" · ".join(_d(a, b) for a, b in itertools.pairwise(labels)))
                 factors.append(" · ".join(_factor(g, e.local, i == 0)
                                           for i, e in enumerate(path)))
             if report is not None:
@@ -232,8 +234,8 @@ def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int
             else:
                 line += piece
         out.append((2, [(line, "math")]))
-    rows = [[n.label, number(t.forward[n.name]), g.pretty(n.formula)] for n in g.nodes]
-    _table(out, ["node", "value", "formula"], rows, ["math"] * len(rows), {1})
+    forward = [[n.label, number(t.forward[n.name]), g.pretty(n.formula)] for n in g.nodes]
+    _table(out, ["node", "value", "formula"], forward, ["math"] * len(forward), {1})
     out.append((0, []))
     J = g.output.label
     _heading(out, "Backward pass", f"(∂{J}/∂node = upstream ∂{J}/∂parent × local "
@@ -272,8 +274,8 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
     head = f"Gradient of {J} = "
     sizes: dict[Any, int] = {}
     if _tree_size(result.expr, sizes) > _PRINT_LIMIT:
-        out.append((0, [(f"Gradient of {J}, an expression of {_ops(result.operations()['function'])}",
-                         "op")]))
+        count = _ops(result.operations()["function"])
+        out.append((0, [(f"Gradient of {J}, an expression of {count}", "op")]))
     else:
         pieces = wrap_math(result.expr.pretty(), width - len(head))
         if len(pieces) > _PARTIAL_LINES:
@@ -292,7 +294,7 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
     else:
         lead = "with respect to "
     import textwrap
-    for i, part in enumerate(textwrap.wrap(lead + ", ".join(names), width,
+    for _i, part in enumerate(textwrap.wrap(lead + ", ".join(names), width,
                                            subsequent_indent=" " * len(lead))):
         out.append((0, [(part, "label")]))
     out.append((0, []))
@@ -328,8 +330,8 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
             pieces = wrap_math(rhs, width - 2 - len(lhs))
             if len(pieces) > _PARTIAL_LINES:  # a network's partial: its chain says more
                 hidden = sum(len(piece) for piece in pieces[_PARTIAL_LINES - 1:])
-                pieces = pieces[:_PARTIAL_LINES - 1] + [
-                    f"… ({hidden} more characters: the whole partial is in --format json)"]
+                pieces = [*pieces[:_PARTIAL_LINES - 1],
+                          f"… ({hidden} more characters: the whole partial is in --format json)"]
             out.append((2, [(lhs, "math", lhs_m), (pieces[0], "result", rhs_m)] if len(pieces) == 1
                         else [(lhs, "math"), (pieces[0], "result")]))
             out.extend((2 + len(lhs), [(piece, "rule" if piece.startswith("… (") else

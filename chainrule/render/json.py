@@ -1,6 +1,7 @@
 """JSON: the stable, versioned document for tools (``--format json``, ``to_dict()``).
 
-Schema ``1.3``: ``schema``, ``kind`` (``"derivation"``), ``input``, ``variable``, ``order``, ``simplify``, ``detail``,
+Schema ``1.3``: ``schema``, ``kind`` (``"derivation"``), ``input``, ``variable``, ``order``,
+``simplify``, ``detail``,
 ``result`` (Python syntax), ``result_pretty``, ``result_latex``, ``raw_result``,
 ``verification`` (``status``, ``method``, ``points``, ``reference``, ``seconds``),
 ``recognised`` (forms such as σ(x)·(1 − σ(x)), each proven), ``steps``: nested nodes with
@@ -21,23 +22,37 @@ check, descent, error). Every earlier key is unchanged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chainrule.errors import UsageError
 from chainrule.expr import Expr, free_symbols
 from chainrule.letform import LET_NAME, LetNames, printed_size
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
-                             FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
-                             QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
-                             VariableStep)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    MultiChainStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    RewriteStep,
+    Step,
+    SumStep,
+    VariableStep,
+)
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.recognise import Recognition
     from chainrule.slope import Slope
 
-__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "derivation_to_json", "FIELDS", "error_to_dict",
-           "JSON_LET_FROM", "MAX_JSON_DEPTH", "step_depth"]
+__all__ = ["SCHEMA", "step_to_dict", "derivation_to_dict", "derivation_to_json", "FIELDS",
+           "error_to_dict", "JSON_LET_FROM", "MAX_JSON_DEPTH", "step_depth"]
 
 SCHEMA = "1.3"   # one version for the whole family of documents (every kind)
 JSON_LET_FROM = 50_000   # symbols in all the document's expressions written out in full
@@ -87,7 +102,7 @@ def step_to_dict(root: Step, w: Write = str) -> dict[str, Any]:
     for step in reversed(order):
         if id(step) in built:
             continue
-        node = {"rule": step.rule, "expr": w(step.expr), "variable": step.variable,
+        node: dict[str, Any] = {"rule": step.rule, "expr": w(step.expr), "variable": step.variable,
                 "result": w(step.result), "explanation": step.explanation}
         node.update(FIELDS[type(step)](step, w))
         node["substeps"] = [built[id(s)] for s in step.substeps]

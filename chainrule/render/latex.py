@@ -18,14 +18,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chainrule.functions import FUNCTIONS
 from chainrule.render.document import Document, Line, M, Seg, Table
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
-                             FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
-                             QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
-                             VariableStep)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    MultiChainStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    RewriteStep,
+    Step,
+    SumStep,
+    VariableStep,
+)
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation
@@ -61,7 +75,8 @@ _SYMBOLS = {
 }
 _TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "&": r"\&",
                  "%": r"\%", "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
-_PROSE = {"—": ",", "–": "-", "✓": "", "✗": "", "\u00a0": " "}  # MathJax shows TeX ligatures literally
+# MathJax shows TeX ligatures literally
+_PROSE = {"—": ",", "–": "-", "✓": "", "✗": "", "\u00a0": " "}
 
 
 def _math_char(ch: str) -> str | None:
@@ -185,7 +200,8 @@ def _unicode_math(ch: str) -> str:
     found = _math_char(ch)
     if found is not None:
         return found
-    base, *marks = unicodedata.normalize("NFD", ch)
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
     if base.isascii() and marks and all(m in _ACCENTS for m in marks):
         out = base
         for m in marks:
@@ -204,7 +220,7 @@ _OPERATOR = re.compile(r"\bd/d([A-Za-z][A-Za-z0-9]*)")
 
 def math_text(text: str) -> str:
     """Math written in Unicode (``∂ŷ/∂z₁ = ŷ·(1 − ŷ)``) as LaTeX math: symbols and
-    scripts as commands, names of two letters or more upright, wide gaps as ``\quad``.
+    scripts as commands, names of two letters or more upright, wide gaps as ``\\quad``.
 
         >>> print(math_text("∂ŷ/∂z₁ = σ(z₁)"))
         \\partial \\hat{y}/\\partial z_{1} = \\sigma (z_{1})

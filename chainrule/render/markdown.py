@@ -13,16 +13,30 @@ formula typeset, and a table is a pipe table.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chainrule.expr import Const, Func, Symbol
 from chainrule.functions import FUNCTIONS
 from chainrule.render.document import Document, Eq, Line, M, Seg, Table
 from chainrule.render.latex import MATH_ROLES, math_text
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
-                             FunctionStep, LogDiffStep, MultiChainStep, PowerStep, ProductStep,
-                             QuotientStep, ReciprocalStep, RewriteStep, Step, SumStep,
-                             VariableStep)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    FunctionStep,
+    LogDiffStep,
+    MultiChainStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    RewriteStep,
+    Step,
+    SumStep,
+    VariableStep,
+)
 
 if TYPE_CHECKING:
     from chainrule.api import Derivation

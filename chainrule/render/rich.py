@@ -8,7 +8,8 @@ inside it, u₂ in the next — so the decomposition can be seen at a glance. Wi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from chainrule.expr import Expr, Symbol, substitute
 from chainrule.render.document import Document, Role
