@@ -12,8 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chainrule.errors import (ChainruleError, DifferentiationError, ParseError,
-                              UndefinedError, UsageError, VerificationError)
+from chainrule.errors import (
+    ChainruleError,
+    DifferentiationError,
+    ParseError,
+    UndefinedError,
+    UsageError,
+    VerificationError,
+)
 from chainrule.expr import Expr
 
 if TYPE_CHECKING:

@@ -15,8 +15,9 @@ number, or J larger than at the start and still growing after ``_GROWING`` steps
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chainrule.backprop.gradients import grad
 from chainrule.errors import UndefinedError, UsageError

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
 from chainrule.errors import UndefinedError, UsageError
@@ -255,7 +256,8 @@ def grad(expr: Any, wrt: Any = None, *, verify: GradientVerifyMode = "final",
 
     ``wrt`` is a list of names (or ``"w1,w2"``); by default every symbol. Other symbols are
     held constant in each partial. ``verify`` is final (prove every partial against SymPy,
-    each like a single derivative: this dominates the time for large networks) or off; ``simplify`` is light (textbook form) or none (the sweep's raw product). A wrong
+    each like a single derivative: this dominates the time for large networks) or off;
+    ``simplify`` is light (textbook form) or none (the sweep's raw product). A wrong
     partial raises :class:`chainrule.VerificationError`; it is never returned.
     ``progress(i, n, name)`` is called before partial i of n is verified, and at the end.
     """

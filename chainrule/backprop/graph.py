@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from chainrule.backprop.sweep import reverse_sweep
 from chainrule.evaluate import evaluate
@@ -206,7 +206,8 @@ def build_graph(root: Expr, wrt: tuple[str, ...]) -> Graph:
     kinds: dict[Expr, str] = {}
     k = 0
     for node in nodes:
-        if node in named and isinstance(node, Func) and node.name in ACTIVATIONS and node is not root:
+        if (node in named and isinstance(node, Func) and node.name in ACTIVATIONS
+                and node is not root):
             k += 1
             names[node], kinds[node] = f"{letters['a']}{k}", "activation"
             arg = node.args[0]
@@ -225,10 +226,7 @@ def build_graph(root: Expr, wrt: tuple[str, ...]) -> Graph:
     as_input: dict[Expr, Expr] = {}
     formulas: dict[Expr, Expr] = {}
     for node in nodes:
-        if node.children:
-            formula = node.rebuild(tuple(as_input[c] for c in node.children))
-        else:
-            formula = node
+        formula = node.rebuild(tuple(as_input[c] for c in node.children)) if node.children else node
         if node in names:
             formulas[node] = formula
             as_input[node] = Symbol(names[node])
@@ -302,7 +300,7 @@ def _chain(graph: Graph, parameter: str) -> Chain:
             paths.append(below)
             continue
         for edge in reversed(graph.edges_into(name)):
-            stack.append((edge.parent, (edge,) + below))
+            stack.append((edge.parent, (edge, *below)))
     paths.sort(key=len)
     return Chain(parameter, tuple(paths), parents, total)
 

@@ -33,11 +33,26 @@ The single-variable counterpart, which explains each step in words, is
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
-from chainrule.expr import (NEG_ONE, ONE, TWO, ZERO, Add, Const, Div, Expr, Func, Mul, Neg, Num,
-                            Pow, Symbol, postorder)
+from chainrule.expr import (
+    NEG_ONE,
+    ONE,
+    TWO,
+    ZERO,
+    Add,
+    Const,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    Symbol,
+    postorder,
+)
 from chainrule.functions import FUNCTIONS
 
 __all__ = ["Sweep", "reverse_sweep", "local_derivative", "LOCAL", "operation_count", "times"]

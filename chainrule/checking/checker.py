@@ -29,33 +29,71 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from itertools import combinations
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from chainrule.checking.mistakes import (BY_KIND, CATALOGUE, NBSP, Context, Layer, MistakeKind,
-                                         Variant)
+from chainrule.checking.mistakes import (
+    BY_KIND,
+    CATALOGUE,
+    NBSP,
+    Context,
+    Layer,
+    MistakeKind,
+    Variant,
+)
 from chainrule.derivation import Derivation, derive
 from chainrule.differentiate import Derivator
 from chainrule.errors import ParseError, UndefinedError, UsageError
 from chainrule.evaluate import evaluate
-from chainrule.expr import (ONE, Add, Div, Expr, Func, Mul, Neg, Num, Pow, free_symbols,
-                            node_count, postorder)
+from chainrule.expr import (
+    ONE,
+    Add,
+    Div,
+    Expr,
+    Func,
+    Mul,
+    Neg,
+    Num,
+    Pow,
+    free_symbols,
+    node_count,
+    postorder,
+)
 from chainrule.functions import FUNCTIONS
 from chainrule.inputs import as_expr
 from chainrule.options import Confidence
 from chainrule.printing import to_unicode_pieces as display  # a rule's form, pieces kept
 from chainrule.results import Result
 from chainrule.simplify import light
-from chainrule.steps import (ChainStep, ConstantMultipleStep, ConstantStep, ExponentialStep,
-                             PowerStep, ProductStep, QuotientStep, ReciprocalStep, Step,
-                             VariableStep, walk)
-from chainrule.verify.equivalence import (RANGES, REARRANGED_RTOL, SIMPLIFY_OPS,
-                                          abstract_stand_ins, close, equal_precisely_at,
-                                          has_abstract, same_form, symbolically_equal,
-                                          sympy_can)
+from chainrule.steps import (
+    ChainStep,
+    ConstantMultipleStep,
+    ConstantStep,
+    ExponentialStep,
+    PowerStep,
+    ProductStep,
+    QuotientStep,
+    ReciprocalStep,
+    Step,
+    VariableStep,
+    walk,
+)
+from chainrule.verify.equivalence import (
+    RANGES,
+    REARRANGED_RTOL,
+    SIMPLIFY_OPS,
+    abstract_stand_ins,
+    close,
+    equal_precisely_at,
+    has_abstract,
+    same_form,
+    symbolically_equal,
+    sympy_can,
+)
 
 if TYPE_CHECKING:
     from chainrule.render.document import Document
