@@ -27,15 +27,12 @@ Derived once
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from chainrule.evaluate import number_text
 from chainrule.expr import (
     Add,
     Div,
@@ -47,7 +44,6 @@ from chainrule.expr import (
     Pow,
     Symbol,
     free_symbols,
-    substitute,
 )
 from chainrule.functions import FUNCTIONS
 from chainrule.letform import LetNames
@@ -67,6 +63,15 @@ from chainrule.render.document import (
     prime,
     proof_text,
 )
+from chainrule.render.notation import (
+    Names,
+    Notation,
+    is_partial,
+    natural_letter,
+    order_op,
+    stage_top,
+)
+from chainrule.render.point import slope_lines
 from chainrule.simplify import light, sharing
 from chainrule.steps import (
     ChainStep,
@@ -93,168 +98,14 @@ if TYPE_CHECKING:
     from chainrule.slope import Slope
 
 __all__ = ["M", "Seg", "Eq", "Line", "Document", "document", "OUTLINERS", "DETAILS",
-           "Outline", "header", "is_partial", "output_name", "sub", "shown_result", "MAX_DEPTH"]
+           "shown_result", "MAX_DEPTH", "definition_lines"]
 
 DETAILS = ("brief", "normal", "full")
 MAX_DEPTH = 24     # nesting shown before "… deeper steps not shown" (the JSON has them all)
 MAX_LAYERS = 6     # layers of one composite written in one decomposition
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _LEAVES = (ConstantStep, VariableStep, FunctionStep, PowerStep, ExponentialStep, ReciprocalStep)
 _AXIOMS = (ConstantStep, VariableStep)
 _STRUCTURAL = (ChainStep, ProductStep, QuotientStep, LogDiffStep, MultiChainStep)
-_POOL = "fghpqrskmnabc"   # function letters, in the order they are handed out
-
-
-def sub(name: str) -> str:
-    """u12 → u₁₂ (layer names read as subscripted letters)."""
-    head = name.rstrip("0123456789")
-    return head + name[len(head):].translate(_SUBSCRIPTS)
-
-
-# ── names ──────────────────────────────────────────────────────────────────────
-class Names:
-    """Letters for functions and numbers for layers, unique in one document."""
-
-    def __init__(self, reserved: set[str]) -> None:
-        self.reserved = set(reserved)
-        self.by_key: dict[Expr, str] = {}
-        self.used: set[str] = set()
-        self.layer_offset = 0
-        self.layer_max = 0
-
-    def function(self, key: Expr, natural: str | None = None) -> str:
-        """The letter of the function written ``key`` (an expression of its argument)."""
-        found = self.by_key.get(key)
-        if found is None:
-            if natural is not None and natural not in self.used:
-                found = natural
-            else:
-                found = next((c for c in _POOL if c not in self.used and c not in self.reserved),
-                             None) or self._numbered()
-            self.by_key[key] = found
-            self.used.add(found)
-        return found
-
-    def _numbered(self) -> str:
-        n = 1
-        while True:
-            for c in _POOL:
-                name = c + str(n).translate(_SUBSCRIPTS)
-                if name not in self.used:
-                    return name
-            n += 1
-
-    def start_stage(self, layers: set[str]) -> dict[str, int]:
-        """Display numbers for a stage's layers: numbered on after the earlier stages'."""
-        offset = self.layer_max
-        numbers = sorted(int(raw[1:]) for raw in layers)
-        while any(f"u{n + offset}" in self.reserved for n in numbers):
-            offset += 1
-        mapping = {f"u{n}": n + offset for n in numbers}
-        if mapping:
-            self.layer_max = max(self.layer_max, max(mapping.values()))
-        return mapping
-
-
-def _natural(outer: Expr, arg: str) -> str | None:
-    """An abstract function applied to the bare argument keeps its own name: f(u₁) is f."""
-    if (isinstance(outer, Func) and FUNCTIONS[outer.name].abstract and outer.order == 0
-            and outer.args == (Symbol(arg),)):
-        return outer.name
-    return None
-
-
-# ── notation shared by every step ──────────────────────────────────────────────
-class Notation:
-    """How the derivation's objects are written: expressions (layer symbols subscripted),
-    derivative operators, Leibniz quotients."""
-
-    def __init__(self, variable: str, partial: bool, layers: dict[str, int] | None = None,
-                 lets: LetNames | None = None) -> None:
-        self.variable = variable
-        self.lets = lets
-        self.partial = partial
-        layers = layers or {}
-        self.layer_numbers = layers
-        self._uni: dict[Expr, Expr] = {Symbol(raw): Symbol("u" + str(n).translate(_SUBSCRIPTS))
-                                        for raw, n in layers.items()}
-        self._tex: dict[Expr, Expr] = {Symbol(raw): Symbol(f"u{n}") for raw, n in layers.items()}
-        self._raw = frozenset(layers)
-        self._texts: dict[Expr, str] = {}
-        self._texs: dict[Expr, str] = {}
-
-    def mx(self, e: Expr) -> M:
-        """An expression in both notations (each printed once per document, when needed)."""
-        text = self._texts.get(e)
-        if text is None:
-            shown = self.lets.shorten(e) if self.lets is not None else e
-            if self._raw and free_symbols(shown) & self._raw:
-                shown = substitute(shown, self._uni)
-            text = self._texts[e] = shown.pretty()
-        return M(text, make=lambda: self._latex(e))
-
-    def _latex(self, e: Expr) -> str:
-        tex = self._texs.get(e)
-        if tex is None:
-            shown = self.lets.shorten(e) if self.lets is not None else e
-            if self._raw and free_symbols(shown) & self._raw:
-                shown = substitute(shown, self._tex)
-            tex = self._texs[e] = shown.latex()
-        return tex
-
-    def key(self, e: Expr) -> Expr:
-        """The expression as displayed (layers renumbered): the key of a function's letter."""
-        return substitute(e, self._tex) if self._raw and free_symbols(e) & self._raw else e
-
-    def name(self, var: str) -> M:
-        """A variable or a layer as a name: x, w1 → w₁ in LaTeX, u1 → u₁."""
-        n = self.layer_numbers.get(var)
-        if n is not None:
-            return M("u" + str(n).translate(_SUBSCRIPTS), f"u_{{{n}}}")
-        return self.mx(Symbol(var))
-
-    def paren(self, e: Expr) -> M:
-        """A factor of a product, in parentheses when it is a sum or starts with a minus."""
-        m = self.mx(e)
-        if isinstance(e, (Add, Neg)) or (isinstance(e, Num) and e.value < 0) or (
-                m.text.startswith("−")):
-            return M(f"({m.text})", rf"\left({m.tex}\right)")
-        return m
-
-    def factor(self, e: Expr) -> M:
-        """A factor written next to others with '·': also a quotient goes in parentheses."""
-        m = self.paren(e)
-        if isinstance(e, Div) and not m.text.startswith("("):
-            return M(f"({m.text})", m.tex)
-        return m
-
-    def bracket(self, e: Expr) -> M:
-        """The operand of d/dx, in brackets when it is more than one term or factor."""
-        m = self.mx(e)
-        if isinstance(e, (Add, Neg, Mul, Div)) or (isinstance(e, Num) and e.value < 0):
-            return M(f"[{m.text}]", rf"\left[{m.tex}\right]")
-        return m
-
-    def is_partial(self, var: str | None) -> bool:
-        return self.partial and (var is None or var == self.variable)
-
-    def op(self, var: str | None = None) -> M:
-        """d/dx (∂/∂x for a partial derivative)."""
-        v = self.name(var or self.variable)
-        if self.is_partial(var):
-            return M(f"∂/∂{v.text}", rf"\frac{{\partial}}{{\partial {v.tex}}}")
-        return M(f"d/d{v.text}", rf"\frac{{d}}{{d{v.tex}}}")
-
-    def leibniz(self, top: M, var: str | None = None) -> M:
-        """dy/du₁ (∂y/∂x for the variable of a partial derivative)."""
-        v = self.name(var or self.variable)
-        if self.is_partial(var):
-            return M(f"∂{top.text}/∂{v.text}", rf"\frac{{\partial {top.tex}}}{{\partial {v.tex}}}")
-        return M(f"d{top.text}/d{v.text}", rf"\frac{{d{top.tex}}}{{d{v.tex}}}")
-
-    def of(self, e: Expr, var: str | None = None) -> M:
-        """d/dx [e]"""
-        return self.op(var) + " " + self.bracket(e)
 
 
 # ── one stage's walk ───────────────────────────────────────────────────────────
@@ -520,8 +371,8 @@ def _chain(w: Walk, step: ChainStep, level: int, lead: Lead | None, role: M | No
         x = n.name(var)
         us = [n.name(c.layer) for c in layers]
         inner_expr = layers[-1].inner
-        fs = [w.letter(c.outer, _natural(c.outer, c.layer)) for c in layers]
-        fs.append(w.letter(inner_expr, _natural(inner_expr, var)))
+        fs = [w.letter(c.outer, natural_letter(c.outer, c.layer)) for c in layers]
+        fs.append(w.letter(inner_expr, natural_letter(inner_expr, var)))
         comps: list[M] = [call(fs[-1], x)]         # h(x), g(h(x)), f(g(h(x)))
         for f in reversed(fs[:-1]):
             comps.insert(0, call(f, comps[0]))
@@ -529,9 +380,9 @@ def _chain(w: Walk, step: ChainStep, level: int, lead: Lead | None, role: M | No
         # sin(cos(x²)) = f(g(h(x))) is a composite with f(u₁) = sin(u₁), g(u₂) = …, h(x) = x²
         defs: list[M] = []
         for f, u, c in zip(fs, us, layers):
-            if _natural(c.outer, c.layer) is None:
+            if natural_letter(c.outer, c.layer) is None:
                 defs.append(call(f, u) + " = " + n.mx(c.outer))
-        if _natural(inner_expr, var) is None:
+        if natural_letter(inner_expr, var) is None:
             defs.append(call(fs[-1], x) + " = " + n.mx(inner_expr))
         focus = (step.expr, *(c.inner for c in layers))
         head: list[Part] = [Seg.math(n.mx(step.expr), focus=focus)]
@@ -852,42 +703,6 @@ OUTLINERS: dict[type, Callable[..., None]] = {
 # ── the whole document ─────────────────────────────────────────────────────────
 _ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
              "Ninth", "Tenth")
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def is_partial(expr: Expr, variable: str) -> bool:
-    return len(free_symbols(expr) - {variable}) > 0
-
-
-def output_name(expr: Expr) -> str:
-    """What the whole expression is called in the steps: y, unless y is one of its symbols."""
-    taken = free_symbols(expr)
-    return next(n for n in ("y", "F", "J", "out", "out_") if n not in taken)
-
-
-def _stage_top(expr: Expr, order: int) -> M:
-    """y for the function, y′ for its first derivative (the function of stage 2), …"""
-    y = output_name(expr)
-    if order <= 1:
-        return M(y, y)
-    k = order - 1
-    marks = {1: ("′", "'"), 2: ("″", "''"), 3: ("‴", "'''")}
-    uni, tex = marks.get(k, (f"⁽{str(k).translate(_SUPERSCRIPTS)}⁾", f"^{{({k})}}"))
-    return M(y + uni, y + tex)
-
-
-def order_op(n: Notation, order: int) -> M:
-    """d/dx, d²/dx², ∂³/∂x³."""
-    if order == 1:
-        return n.op()
-    v = n.name(n.variable)
-    sup = str(order).translate(_SUPERSCRIPTS)
-    if n.partial:
-        return M(f"∂{sup}/∂{v.text}{sup}",
-                 rf"\frac{{\partial^{{{order}}}}}{{\partial {v.tex}^{{{order}}}}}")
-    return M(f"d{sup}/d{v.text}{sup}", rf"\frac{{d^{{{order}}}}}{{d{v.tex}^{{{order}}}}}")
-
-
 def document(d: Derivation, detail: str | None = None, *, slope: Slope | None = None,
              recognised: Sequence[Recognition] | None = None) -> Document:
     """The derivation as lines: titles, steps, result, recognised forms, proof, slope."""
@@ -918,7 +733,7 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
         title.append(Seg.math(base.of(stage.expr), "title"))
         doc.lines.append(Line(0, title, "title"))
         doc.lines.append(Line(0, [], "blank"))
-        w = Walk(doc, stage.steps, stage.expr, d.variable, _stage_top(d.expr, stage.order))
+        w = Walk(doc, stage.steps, stage.expr, d.variable, stage_top(d.expr, stage.order))
         derive(w, stage.steps, 0)
         doc.lines.append(Line(0, [], "blank"))
     for stage in d.stages[:-1]:  # a higher order lists every derivative on the way
@@ -971,190 +786,11 @@ def _definition_tex(name: Expr, value: Expr) -> str:
     return f"{name.latex()} = {value.latex()}"
 
 
-def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
-    """At x = 5: the value, the slope, what its sign means, the tangent line."""
-    lines: list[Line] = []
-    x = n.name(s.variable)
-    y = M(*(2 * (output_name(d.expr),)))
-    dy = n.leibniz(y)
-    where = mjoin([n.name(k) + " = " + n.mx(v) for k, v in s.point.items()], ", ")
-    lines.append(Line(0, [Seg("At ", "title"), Seg.math(where, "title")], "heading"))
-    if s.value is None:
-        lines.append(Line(1, [Seg.math(y), Seg(" is too large to compute here: " if s.too_large
-                                               else " has no value here: "),
-                              Seg(s.reason or "", "warn", brk=True)], "step"))
-        return lines
-    at: dict[Expr, Expr] = {Symbol(k): v for k, v in s.point.items()}
-    lines.append(Line(1, [_eq_value([y, n.mx(d.expr), *_put_in(n, d.expr, at, s.value)],
-                                    s.value)], "step"))
-    if s.slope is None:
-        same = (s.sides is not None and not any(map(math.isinf, s.sides))
-                and math.isclose(*s.sides, rel_tol=1e-4, abs_tol=1e-6))
-        lines.append(Line(1, [Seg.math(dy), Seg(" cannot be evaluated here: "
-                                                if same or s.too_large else
-                                                " does not exist here: "),
-                              Seg(s.reason or "", "warn", brk=True)], "step"))
-        if s.sides is not None:
-            left, right = s.sides
-            point = f"{x.text}\u00a0=\u00a0{n.mx(s.at).text}"
-            if math.isinf(left) or math.isinf(right):
-                tail = (f"near {point} the slope grows without bound "
-                        f"({_num(left)} on the left, {_num(right)} on the right): "
-                        "the tangent is vertical or there is none")
-            elif same:
-                tail = (f"the slope is {_num(left)} on both sides of {point}, so it may "
-                        "exist as a limit")
-            else:
-                tail = (f"just left of {point} the slope is {_num(left)}, just right of it "
-                        f"{_num(right)}: there is no single tangent line")
-            lines.append(Line(1, [Seg(tail, "words")], "step"))
-        return lines
-    result = d.stages[0].result
-    lines.append(Line(1, [_eq_value([dy, n.mx(result), *_put_in(n, result, at, s.slope)],
-                                    s.slope)], "step"))
-    held = ""
-    if s.others:
-        held = " (with " + ", ".join(f"{n.name(k).text} = {v.pretty()}"
-                                     for k, v in s.others.items()) + " held fixed)"
-    sign = s.slope.sign
-    step = M(f"{x.text} ← {x.text} − α·{dy.text}", rf"{x.tex} \leftarrow {x.tex} - \alpha {dy.tex}")
-    point = f"{x.text}\u00a0=\u00a0{n.mx(s.at).text}"  # never broken across lines
-    rate = s.slope.text if s.slope.is_rational else _num(s.slope.number)
-    if sign == 0:
-        lines.append(Line(1, [Seg(f"slope 0: {y.text} is flat at {point}{held}: a stationary "
-                                  "point (a minimum, a maximum or a saddle)", "words")], "step"))
-        lines.append(Line(1, [Seg("gradient descent: a step ", "words"), Seg.math(step),
-                              Seg(f" leaves {x.text} where it is", "words")], "step"))
-    else:
-        up = sign > 0
-        size = rate.lstrip("−")
-        lines.append(Line(1, [Seg(f"slope {'>' if up else '<'} 0: {y.text} "
-                                  f"{'increases' if up else 'decreases'} as {x.text} increases"
-                                  f"{held}, by about {size} per unit of {x.text} near {point}",
-                                  "words")], "step"))
-        lines.append(Line(1, [Seg("gradient descent: a step ", "words"), Seg.math(step),
-                              Seg(f" moves {x.text} {'down' if up else 'up'}, towards smaller "
-                                  f"{y.text}", "words")], "step"))
-    for k, v in enumerate(s.higher, 2):
-        op = order_op(n, k)
-        top = M(f"{op.text.split('/')[0]}{y.text}/{op.text.split('/')[1]}", "")
-        top = M(top.text, op.tex.replace("}{", y.tex + "}{", 1))
-        if v is None:
-            lines.append(Line(1, [Seg.math(top), Seg(" has no value here", "warn")], "step"))
-            continue
-        extra = ""
-        if k == 2:
-            extra = {1: ": the graph curves upward (convex) here",
-                     -1: ": the graph curves downward (concave) here",
-                     0: ": no curvature at this point"}[v.sign]
-        kth = d.stages[k - 1].result
-        lines.append(Line(1, [_eq_value([top, n.mx(kth), *_put_in(n, kth, at, v)], v),
-                              Seg(extra, "words")], "step"))
-    if s.tangent is not None and s.tangent_tidy is not None:
-        what = "tangent line" + (f" along {x.text}" if s.others else "")
-        lines.append(Line(1, [Seg(what + "  ", "label"),
-                              Eq((y, n.mx(s.tangent), n.mx(s.tangent_tidy)))], "step"))
-    else:
-        lines.append(Line(1, [Seg("tangent line  ", "label"),
-                              Eq((_approx_tangent(y, x, s),))], "step"))
-    return lines
-
-
-_CRAMPED = re.compile(r"\d[|√∛e]")  # "0|0|", "2√4", "2e^(…)": a number put in reads badly
-
-
-def _put_in(n: Notation, e: Expr, at: dict[Expr, Expr], v: Any) -> list[M]:
-    """``e`` with the point's numbers put in (2·5), when that reads clearly and says more
-    than the value itself."""
-    m = n.mx(substitute(e, at))
-    if _CRAMPED.search(m.text) or (v.exact is not None and m.text == v.exact.pretty()):
-        return []
-    return [m]
-
-
-def _approx_tangent(y: M, x: M, s: Slope) -> M:
-    """y ≈ f(a) + f′(a)(x − a) in decimals, when there is no exact form."""
-    assert s.value is not None and s.slope is not None
-    fa, m, a = _num(s.value.number), _num(s.slope.number), _num(_float(s.at))
-    tex = [t.replace("−", "-") for t in (fa, m, a)]
-    return M(f"{y.text} ≈ {fa} + {m}({x.text} − {a})",
-             rf"{y.tex} \approx {tex[0]} + {tex[1]}\left({x.tex} - {tex[2]}\right)")
-
-
-def _float(e: Expr) -> float:
-    from chainrule.evaluate import evaluate
-    return evaluate(e, {})
-
-
-def _eq_value(sides: list[M], v: Any) -> Eq:
-    """sides = value; an approximation with no exact form joins the last side with ≈."""
-    value = _val(v)
-    if value.text.startswith("≈"):
-        return Eq((*tuple(sides[:-1]), sides[-1] + " " + value))
-    return Eq((*tuple(sides), value))
-
-
-def _val(v: Any) -> M:
-    """An exact value, or an exact form with its decimal, or a decimal alone."""
-    if v.exact is not None and v.is_rational:
-        return M(v.exact.pretty(), v.exact.latex())
-    dec = _num(v.number)
-    if v.exact is not None:
-        return M(f"{v.exact.pretty()} ≈ {dec}",
-                 rf"{v.exact.latex()} \approx {dec.replace('−', '-')}")
-    return M(f"≈ {dec}", rf"\approx {dec.replace('−', '-')}")
-
-
-_num = number_text
-
-
 def _funcs(e: Expr) -> Iterator[Func]:
     from chainrule.expr import postorder
     return (n for n in postorder(e) if isinstance(n, Func))
 
 
-# ── the Unicode notation used by other renderers (check) ───────────────────────
-@dataclass
-class Outline:
-    """Unicode notation for one derivation (used by the ``check`` renderer)."""
-
-    variable: str
-    partial: bool
-    output: str = "y"
-    layer_names: dict[str, str] = field(default_factory=dict)
-
-    def m(self, e: Expr) -> str:
-        """An expression as people read it, with layer symbols subscripted."""
-        names: dict[Expr, Expr] = {Symbol(raw): Symbol(shown)
-                                   for raw, shown in self.layer_names.items()
-                                   if raw in free_symbols(e)}
-        return (substitute(e, names) if names else e).pretty()
-
-    def name(self, var: str) -> str:
-        return self.layer_names.get(var, var)
-
-    def arg(self, e: Expr) -> str:
-        """The operand of d/dx, bracketed when it is more than one term or factor."""
-        text = self.m(e)
-        bracket = isinstance(e, (Add, Neg, Mul, Div)) or (isinstance(e, Num) and e.value < 0)
-        return f"[{text}]" if bracket else text
-
-    def d(self, var: str | None = None) -> str:
-        v = self.name(var or self.variable)
-        return f"∂/∂{v}" if self.partial and (var is None or var == self.variable) else f"d/d{v}"
-
-    def dd(self, top: str, var: str | None = None) -> str:
-        v = self.name(var or self.variable)
-        op = "∂" if self.partial and (var is None or var == self.variable) else "d"
-        return f"{op}{top}/{op}{v}"
-
-
 def shown_result(step: Step) -> Expr:
     """A step's result as shown: lightly simplified, so steps agree in form with the answer."""
     return light(step.result)
-
-
-def header(expr: Expr, variable: str, op: str | None = None) -> str:
-    """``d/dx [expr]`` (``op`` replaces d/dx, e.g. for higher orders)."""
-    o = Outline(variable, partial=is_partial(expr, variable))
-    return f"{op or o.d()} {o.arg(expr)}"

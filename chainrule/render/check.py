@@ -23,8 +23,8 @@ from chainrule.evaluate import number_text
 from chainrule.expr import Expr, fold, node_count
 from chainrule.printing import to_unicode_pieces
 from chainrule.render._outline import document as derivation_document
-from chainrule.render._outline import header
 from chainrule.render.document import NO_WIDTH, Document, Row, from_rows
+from chainrule.render.notation import header
 
 if TYPE_CHECKING:
     from chainrule.checking import CheckResult, Mistake
