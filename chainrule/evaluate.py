@@ -147,6 +147,24 @@ def evaluate_shared(exprs: Sequence[Expr], point: Mapping[str, float]) -> list[f
     return [evaluate(e, point) for e in exprs]
 
 
+def central_difference(expr: Expr, var: str, point: Mapping[str, float], h: float, *,
+                       abstract: AbstractImpl | None = None) -> float:
+    """d/d(var) of ``expr`` at ``point`` by a Richardson-extrapolated central difference
+    with step ``h`` (error O(h⁴)): the one finite difference of verification and gradients.
+
+        >>> from chainrule.parser import parse
+        >>> round(central_difference(parse("x**3"), "x", {"x": 2.0}, 1e-3), 9)
+        12.0
+    """
+    x0 = point[var]
+
+    def d(k: float) -> float:
+        return (evaluate(expr, {**point, var: x0 + k}, abstract=abstract)
+                - evaluate(expr, {**point, var: x0 - k}, abstract=abstract)) / (2 * k)
+
+    return (4 * d(h / 2) - d(h)) / 3
+
+
 def number_text(v: float, digits: int = 4) -> str:
     """A value as people read it — the one number formatter of every message, table and
     line: ``digits`` significant digits, a real minus sign, a short exponent, ±∞.

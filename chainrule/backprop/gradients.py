@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
 from chainrule.errors import UndefinedError, UsageError
+from chainrule.evaluate import central_difference
 from chainrule.expr import Expr, free_symbols
 from chainrule.inputs import as_expr, resolve_variable
 from chainrule.inputs import point_floats as parse_point
@@ -231,17 +232,9 @@ class GradResult(Result):
 
 
 def _central_difference(expr: Expr, var: str, point: dict[str, float]) -> float:
-    """Richardson-extrapolated central difference: error O(h⁴)."""
-    from chainrule.evaluate import evaluate
-    x0 = point[var]
-
-    def d(h: float) -> float:
-        return (evaluate(expr, {**point, var: x0 + h})
-                - evaluate(expr, {**point, var: x0 - h})) / (2 * h)
-
-    h = 1e-3 * max(1.0, abs(x0))
+    """The finite-difference estimate shown beside a partial (NaN where J is undefined)."""
     try:
-        return (4 * d(h / 2) - d(h)) / 3
+        return central_difference(expr, var, point, 1e-3 * max(1.0, abs(point[var])))
     except UndefinedError:
         return math.nan
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from chainrule.errors import UndefinedError, VerificationError
-from chainrule.evaluate import evaluate
+from chainrule.evaluate import central_difference, evaluate
 from chainrule.expr import Expr, free_symbols
 from chainrule.options import VerifyMode
 from chainrule.verify.equivalence import (
@@ -90,21 +90,13 @@ def _candidates(names: list[str], rng: random.Random) -> list[dict[str, float]]:
 
 
 def _central_difference(expr: Expr, var: str, point: dict[str, float], abstract: Any) -> float:
-    """Richardson-extrapolated central difference of the input, for inputs SymPy cannot take."""
-    x0 = point[var]
-
-    def f(x: float) -> float:
-        return evaluate(expr, {**point, var: x}, abstract=abstract)
-
-    def d(h: float) -> float:
-        return (f(x0 + h) - f(x0 - h)) / (2 * h)
-
+    """The input's derivative by finite differences, for inputs SymPy cannot take."""
     # A step is trusted only where halving it changes the estimate little (the input is smooth
     # at that scale): a rapidly oscillating input must never make a right answer look wrong.
-    scale = max(1.0, abs(x0))
+    scale = max(1.0, abs(point[var]))
     for h in (1e-3 * scale, 1e-4 * scale, 1e-5 * scale):
-        coarse, mid, fine = d(h), d(h / 2), d(h / 4)
-        estimate, check = (4 * fine - mid) / 3, (4 * mid - coarse) / 3
+        estimate = central_difference(expr, var, point, h / 2, abstract=abstract)
+        check = central_difference(expr, var, point, h, abstract=abstract)
         if close_to_estimate(estimate, check):
             return estimate
     raise ValueError("the finite difference does not settle at this point")
