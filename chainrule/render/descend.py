@@ -60,14 +60,13 @@ def _rows(run: Descent, width: int) -> Rows:
         out.append((0, [(head + pieces[0], "op")]))
     out.extend((len(head), [(p, "op")]) for p in pieces[1:])
     params = ", ".join(run.wrt)
-    rule = f"θ := θ − {run.lr:g}·∂J/∂θ for θ in {params}; {run.steps} steps"
-    out.append((2, [(rule, "math")]))
+    out.append((2, [(f"θ := θ − {run.lr:g}·∂J/∂θ", "math"), (" for ", "words"),
+                    ("θ", "math"), (f" in {params}; {run.steps} steps", "words")]))
     fixed = {k: v for k, v in run.start.items() if k not in run.wrt}
     start = ", ".join(f"{k} = {number(v)}" for k, v in run.start.items() if k in run.wrt)
     held = ", ".join(f"{k} = {number(v)}" for k, v in fixed.items())
-    text = f"from {start}" + (f"; fixed: {held}"
-                               if fixed else "")
-    out.append((2, [(text, "math")]))
+    out.append((2, [("from ", "words"), (start, "math")]
+                + ([("; fixed: ", "words"), (held, "math")] if fixed else [])))
     v = run.verification
     proof = "" if v is None or not v.proven else f" (✓ proven, {v.status})"
     out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}",
@@ -103,7 +102,7 @@ def _rows(run: Descent, width: int) -> Rows:
         verb = "fell" if last < first else ("rose" if last > first else "stayed")
         summary = (f"J {verb} from {number(first)} to {number(last)}{change} in {taken} "
                    f"step{'' if taken == 1 else 's'}.")
-        out.append((0, [(summary, "result")]))
+        out.append((0, [(summary, "strong")]))  # prose: the words of the outcome
     return out
 
 

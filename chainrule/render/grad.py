@@ -222,7 +222,7 @@ def _point_lines(out: Lines, result: GradResult, report: PointReport, width: int
     items = [f"{k} = {number(v)}" for k, v in report.point.items()]  # in the order given
     where = ", ".join(items)
     if len("Forward pass") + 6 + len(where) <= width:
-        out.append((0, [("Forward pass", "label"), (f"   at {where}", "math")]))
+        out.append((0, [("Forward pass", "label"), ("   at ", "words"), (where, "math")]))
     else:
         out.append((0, [("Forward pass", "label")]))
         line = "at"
