@@ -14,20 +14,19 @@ derivation and its result classes live. The features never import it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from chainrule.derivation import Derivation, Stage, derive
 from chainrule.errors import UsageError
 from chainrule.inputs import as_expr, pick_wrt, resolve_variable
-from chainrule.simplify import MODES
+from chainrule.options import Detail, SimplifyMode, VerifyMode, choose
 
 __all__ = ["diff", "Derivation", "Stage", "as_expr", "resolve_variable"]
 
-Detail = Literal["brief", "normal", "full"]
 
-
-def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: str = "light",
-         verify: str = "final", detail: str = "normal", var: Any = None) -> Derivation:
+def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: SimplifyMode = "light",
+         verify: VerifyMode = "final", detail: Detail = "normal",
+         var: Any = None) -> Derivation:
     """Differentiate with steps and proof.
 
         >>> str(diff("sin(x**2)").result)
@@ -41,12 +40,9 @@ def diff(expr: Any, wrt: Any = None, *, order: int = 1, simplify: str = "light",
     final (check the result), steps (check every step) or off. A wrong result raises
     :class:`chainrule.VerificationError`; it is never returned.
     """
-    if simplify not in MODES:
-        raise UsageError(f"unknown simplify mode {simplify!r}; choose none, light or full")
-    if verify not in ("final", "steps", "off"):
-        raise UsageError(f"unknown verify mode {verify!r}; choose final, steps or off")
-    if detail not in ("brief", "normal", "full"):
-        raise UsageError(f"unknown detail level {detail!r}; choose brief, normal or full")
+    choose(simplify, SimplifyMode, "simplify mode")
+    choose(verify, VerifyMode, "verify mode")
+    choose(detail, Detail, "detail level")
     if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= 50:
         raise UsageError(f"order must be a whole number from 1 to 50, not {order!r}")
     parsed, text = as_expr(expr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chainrule.render.document import NO_WIDTH, Document, M, Rows, Table, from_rows
+from chainrule.render.document import NO_WIDTH, Document, M, Rows, Segment, Table, from_rows
 from chainrule.render.grad import number
 from chainrule.render.textlayout import wrap_math
 
@@ -65,8 +65,10 @@ def _rows(run: Descent, width: int) -> Rows:
     fixed = {k: v for k, v in run.start.items() if k not in run.wrt}
     start = ", ".join(f"{k} = {number(v)}" for k, v in run.start.items() if k in run.wrt)
     held = ", ".join(f"{k} = {number(v)}" for k, v in fixed.items())
-    out.append((2, [("from ", "words"), (start, "math")]
-                + ([("; fixed: ", "words"), (held, "math")] if fixed else [])))
+    origin: list[Segment] = [("from ", "words"), (start, "math")]
+    if fixed:
+        origin += [("; fixed: ", "words"), (held, "math")]
+    out.append((2, origin))
     v = run.verification
     proof = "" if v is None or not v.proven else f" (✓ proven, {v.status})"
     out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}",
