@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, get_args
 
 from chainrule.expr import (
     ONE,
@@ -38,11 +38,11 @@ from chainrule.expr import (
     postorder,
 )
 from chainrule.functions import FUNCTIONS
+from chainrule.options import SimplifyMode
 
 __all__ = ["SimplifyMode", "light", "sharing", "simplify", "MODES"]
 
-SimplifyMode = Literal["none", "light", "full"]
-MODES: tuple[str, ...] = ("none", "light", "full")
+MODES: tuple[str, ...] = get_args(SimplifyMode)
 
 _MAX_FOLD_BITS = 256  # powers of numbers are folded only while the result stays small
 _FUNCTION_RANK = {name: i for i, name in enumerate(FUNCTIONS)}
