@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 if TYPE_CHECKING:
     from chainrule.expr import Expr
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["M", "Seg", "Eq", "Line", "Table", "Document", "Part", "Block", "Role", "LineKind",
            "Segment", "Row", "Rows", "from_rows",
-           "DOT", "DOT_TIGHT", "mjoin", "call", "prime", "math_of", "proof_text", "NO_WIDTH"]
+           "DOT", "DOT_TIGHT", "mjoin", "call", "prime", "math_of", "proof_text", "proofs_text",
+           "Proof", "NO_WIDTH"]
 
 Role = Literal[
     "words",    # plain prose
@@ -278,10 +279,46 @@ def from_rows(rows: Rows, kind: str) -> Document:
     return Document(blocks, kind=kind)
 
 
+class Proof(Protocol):
+    """What a proof line reads of a verification (``chainrule.verify.Verification``)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def points(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+
+
+_NOT_VERIFIED = "· not verified (verification was turned off)"
+
+
 def proof_text(status: str, method: str) -> str:
     """The proof line every document ends with: what was proven, and how."""
     if status == "symbolic":
         return f"✓ proven: {method}"
     if status == "numeric":
         return f"✓ checked numerically: {method}"
-    return "· not verified (verification was turned off)"
+    return _NOT_VERIFIED
+
+
+def proofs_text(proofs: Sequence[Proof]) -> str:
+    """The proof line of several derivatives proven one by one (a gradient's partials)."""
+    if not proofs:
+        return _NOT_VERIFIED
+    if len(proofs) == 1:
+        return proof_text(proofs[0].status, proofs[0].method or
+                          "equal to SymPy's derivative (symbolic)")
+    n = len(proofs)
+    what = "both partials" if n == 2 else f"all {n} partials"
+    if all(v.status == "symbolic" for v in proofs):
+        return f"✓ proven: {what} equal SymPy's derivatives (symbolic)"
+    numeric = [v for v in proofs if v.status == "numeric"]
+    reference = ("a finite-difference derivative"
+                 if any(v.reference == "finite-difference" for v in proofs)
+                 else "SymPy's derivative")
+    points = min(v.points for v in numeric)
+    return (f"✓ checked: {what} equal {reference} ({n - len(numeric)} symbolically, "
+            f"{len(numeric)} at {points} or more random points)")

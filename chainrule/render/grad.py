@@ -19,7 +19,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chainrule.evaluate import number_text
-from chainrule.render.document import NO_WIDTH, Document, M, Role, Rows, Table, from_rows
+from chainrule.render.document import (
+    NO_WIDTH,
+    Document,
+    M,
+    Role,
+    Rows,
+    Table,
+    from_rows,
+    proofs_text,
+)
 from chainrule.render.textlayout import wrap_math
 
 if TYPE_CHECKING:
@@ -361,7 +370,7 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
             out.append((0, [(check + which, "dim")]))
         else:
             out += [(0, [(check, "dim")]), (2, [(which.strip(), "dim")])]
-    out.append((0, [(_verification_text(result), "verify")]))
+    out.append((0, [(proofs_text(list(result.verifications.values())), "verify")]))
     return out
 
 
@@ -375,26 +384,6 @@ def _tree_size(e: Any, memo: dict[Any, int]) -> int:
 
 def _ops(n: int) -> str:
     return f"{n} operation{'' if n == 1 else 's'}"
-
-
-def _verification_text(result: GradResult) -> str:
-    vs = result.verifications
-    if not vs:
-        return "· not verified (verification was turned off)"
-    n = len(vs)
-    what = "the partial" if n == 1 else ("both partials" if n == 2 else f"all {n} partials")
-    statuses = {v.status for v in vs.values()}
-    if statuses == {"symbolic"}:
-        if n == 1:
-            return "✓ proven: equal to SymPy's derivative (symbolic)"
-        return f"✓ proven: {what} equal SymPy's derivatives (symbolic)"
-    numeric = [p for p, v in vs.items() if v.status == "numeric"]
-    reference = ("a finite-difference derivative" if any(v.reference == "finite-difference"
-                                                         for v in vs.values())
-                 else "SymPy's derivative")
-    points = min(v.points for v in vs.values() if v.status == "numeric")
-    return (f"✓ checked: {what} equal {reference} ({n - len(numeric)} symbolically, "
-            f"{len(numeric)} at {points} or more random points)")
 
 
 def _tex_name(name: str) -> str:
