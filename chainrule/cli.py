@@ -144,7 +144,16 @@ def _emit(result: Any, fmt: str | None, width: int | None, **options: Any) -> No
         render(result, "rich", width=width, console=Console(width=width, highlight=False),
                **options)
         return
-    click.echo(render(result, name, width=width or _terminal_width(), **options), nl=False)
+    text = render(result, name, width=width or _terminal_width(), **options)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError as err:
+        # Never a traceback, and never math with characters silently replaced.
+        _fail(f"error: the output's encoding ({encoding}) cannot write "
+              f"{text[err.start]!r}, which this {name} output needs; set "
+              "PYTHONIOENCODING=utf-8 (or use --format latex, which is ASCII)", EXIT_INPUT)
+    click.echo(text, nl=False)
 
 
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"],

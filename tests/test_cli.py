@@ -305,3 +305,23 @@ def test_plain_output_fits_80_columns_even_for_a_long_result() -> None:
     result = proc.stdout[proc.stdout.index("Result:"):]
     joined = "".join(part.strip() for part in result.splitlines()[:3])
     assert "(y − σ(w2·σ(w1·x)))·(1 − σ(w2·σ(w1·x)))" in joined  # a break says it is a product
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+@pytest.mark.parametrize("args", [["grad", "x*y"], ["check", "sin(x**2)", "cos(x**2)"]])
+def test_an_output_encoding_without_the_math_is_refused_not_a_traceback(
+        encoding: str, args: list[str]) -> None:
+    env = {**_env(True), "PYTHONIOENCODING": encoding}
+    proc = subprocess.run([sys.executable, "-m", "chainrule", *args, "--format", "plain"],
+                          capture_output=True, cwd=ROOT, env=env, timeout=60)
+    err = proc.stderr.decode(encoding, "replace")
+    assert proc.returncode == 2 and b"Traceback" not in proc.stderr + proc.stdout
+    assert proc.stdout == b""  # nothing half-written, no '?' in place of a symbol
+    assert "cannot write" in err and "PYTHONIOENCODING=utf-8" in err
+
+
+def test_latex_is_written_on_any_output_encoding() -> None:
+    env = {**_env(True), "PYTHONIOENCODING": "cp1252"}
+    proc = subprocess.run([sys.executable, "-m", "chainrule", "grad", "x*y", "--format", "latex"],
+                          capture_output=True, cwd=ROOT, env=env, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"\\begin{align*}")

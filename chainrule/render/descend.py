@@ -3,6 +3,7 @@ the start, along the way and at the end, and what happened."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from chainrule.render.document import NO_WIDTH, Document, M, Rows, Segment, Table, from_rows
@@ -71,8 +72,9 @@ def _rows(run: Descent, width: int) -> Rows:
     out.append((2, origin))
     v = run.verification
     proof = "" if v is None or not v.proven else f" (✓ proven, {v.status})"
-    out.append((2, [(f"gradient: one reverse sweep, compiled to Python{proof}",
-                     "verify" if proof else "rule")]))
+    how = f"gradient: one reverse sweep, compiled to Python{proof}"
+    for i, piece in enumerate(textwrap.wrap(how, max(30, width - 2))):
+        out.append((2 if i == 0 else 4, [(piece, "verify" if proof else "rule")]))
     out.append((0, []))
 
     shown = list(run.wrt[:_MAX_COLUMNS])
