@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chainrule.errors import (
+    BudgetExceeded,
     ChainruleError,
     DifferentiationError,
     ParseError,
@@ -49,7 +50,7 @@ __all__ = [
     "define_function", "register_format",
     # errors
     "ChainruleError", "ParseError", "VerificationError", "DifferentiationError",
-    "UndefinedError", "UsageError",
+    "UndefinedError", "UsageError", "BudgetExceeded",
 ]
 __version__ = "0.1.0"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Literal
 
 __all__ = ["ChainruleError", "ParseError", "DifferentiationError", "VerificationError", "join_or",
-           "UsageError", "UndefinedError"]
+           "UsageError", "UndefinedError", "BudgetExceeded"]
 
 
 class ChainruleError(Exception):
@@ -105,3 +106,20 @@ class VerificationError(ChainruleError):
 
 class UsageError(ChainruleError, ValueError):
     """A request that cannot be carried out as asked (ambiguous variable, unknown option)."""
+
+
+class BudgetExceeded(ChainruleError):
+    """A job ran out of its budget: its wall clock (``kind="time"``) or a size limit
+    (``kind="size"``). The message names what was too slow or too big and the option that
+    raises the limit (``--timeout`` on the command line, ``timeout=`` in Python).
+
+    ``partial`` is the answer so far where one makes sense (a derivation of the proven lower
+    orders, a gradient with its proven partials), else None. See :mod:`chainrule.budget`.
+    """
+
+    def __init__(self, message: str, *, kind: Literal["time", "size"] = "time",
+                 what: str = "", partial: Any = None) -> None:
+        self.kind = kind
+        self.what = what
+        self.partial = partial
+        super().__init__(message)
