@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 from chainrule.errors import BudgetExceeded
 
-__all__ = ["Job", "job", "current", "remaining", "check", "tick", "too_big", "doing", "keep",
-           "BudgetExceeded", "DEFAULT_TIMEOUT", "FLOOR", "MAX_NODES", "timeout_option"]
+__all__ = ["Job", "Stopped", "job", "current", "remaining", "check", "tick", "too_big", "doing",
+           "keep", "BudgetExceeded", "DEFAULT_TIMEOUT", "FLOOR", "MAX_NODES", "timeout_option"]
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds of wall clock for one job unless the caller says otherwise (0 or None: none)."""
@@ -86,11 +86,27 @@ class Job:
 
     def stop(self, what: str) -> BudgetExceeded:
         """The error for running out of time while doing ``what``."""
-        doing_what = what or self.activity or "the job"
+        doing_what = what or self.activity or "working"
         return BudgetExceeded(
-            f"{doing_what} did not finish within the {self.timeout:g} s time budget; give it "
-            f"more time with {timeout_option(self.surface)}",
+            f"stopped while {doing_what}: the time budget of {self.timeout:g} s ran out; give "
+            f"it more time with {timeout_option(self.surface)}",
             kind="time", what=doing_what, partial=self.partial)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Why an answer is partial: the budget ran out (``kind`` time or size) or the job was
+    interrupted (``kind`` interrupted); ``message`` is the one line a user reads."""
+
+    kind: Literal["time", "size", "interrupted"]
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "message": self.message}
+
+    @classmethod
+    def of(cls, err: BudgetExceeded) -> Stopped:
+        return cls(err.kind, str(err))
 
 
 _CURRENT: ContextVar[Job | None] = ContextVar("chainrule_budget_job", default=None)

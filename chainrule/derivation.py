@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from chainrule import budget
+from chainrule.budget import Stopped
 from chainrule.differentiate import differentiate
-from chainrule.errors import ChainruleError, UsageError, VerificationError
-from chainrule.expr import Expr, building
+from chainrule.errors import BudgetExceeded, ChainruleError, UsageError, VerificationError
+from chainrule.expr import Expr, building, node_count
 from chainrule.results import Result
 from chainrule.simplify import simplify as _simplify
 from chainrule.steps import Step, walk
@@ -65,6 +67,10 @@ class Derivation(Result):
     simplify: str
     detail: str
     text: str | None = None
+    stopped: Stopped | None = None
+    """Set when the job's budget ran out (or it was interrupted) before ``requested_order``:
+    the stages are the derivatives proven by then."""
+    requested_order: int | None = None
 
     @property
     def order(self) -> int:
@@ -151,21 +157,48 @@ def derive(expr: Expr, variable: str, *, order: int = 1, simplify: str = "light"
     already checked there). ``text`` is what the user wrote, if it was text."""
     stages: list[Stage] = []
     current = expr
-    for k in range(1, order + 1):
-        with building():
-            steps = differentiate(current, variable)
-            result = _simplify(steps.result, simplify)
-        what = "the derivative" if order == 1 else f"derivative number {k}"
-        if verify == "off":
-            verification = skipped()
-        else:
-            verification = _checked(partial(verify_derivative, current, variable, result,
-                                            what=what), what)
-            if verify == "steps":
-                _checked(partial(_verify_steps, steps), "a step")
-        stages.append(Stage(k, current, steps, steps.result, result, verification))
-        current = result
+    with budget.job():  # joins the caller's job, or opens one with the default budget
+        try:
+            for k in range(1, order + 1):
+                label = "the derivative" if order == 1 else f"derivative {k} of {order}"
+                budget.doing(f"computing {label}")
+                with building():
+                    steps = differentiate(current, variable)
+                    budget.doing(f"simplifying {label}")
+                    result = _simplify(steps.result, simplify)
+                _within_size(result, k, order)
+                what = "the derivative" if order == 1 else f"derivative number {k}"
+                if verify == "off":
+                    verification = skipped()
+                else:
+                    budget.doing(f"proving {label}")
+                    verification = _checked(partial(verify_derivative, current, variable,
+                                                    result, budget=budget.remaining(5.0),
+                                                    what=what), what)
+                    if verify == "steps":
+                        budget.doing(f"proving every step of {label}")
+                        _checked(partial(_verify_steps, steps), "a step")
+                stages.append(Stage(k, current, steps, steps.result, result, verification))
+                if k < order:  # the answer so far, if the next order runs out of budget
+                    budget.keep(Derivation(expr, variable, tuple(stages), simplify, detail,
+                                           text, requested_order=order))
+                current = result
+        except BudgetExceeded as err:
+            err.partial = (Derivation(expr, variable, tuple(stages), simplify, detail, text,
+                                      budget.Stopped.of(err), order) if stages else None)
+            raise
     return Derivation(expr, variable, tuple(stages), simplify, detail, text)
+
+
+def _within_size(result: Expr, k: int, order: int) -> None:
+    """A derivative over :data:`chainrule.budget.MAX_NODES` nodes stops the job: the next
+    order would take minutes and gigabytes, and no one reads an answer that size."""
+    size = node_count(result)
+    if size > budget.MAX_NODES:
+        what = "the derivative" if order == 1 else f"derivative {k} of {order}"
+        hint = ("ask for a lower --order (order=)" if order > 1 else
+                "differentiate smaller parts of the expression separately")
+        raise budget.too_big(what, size, budget.MAX_NODES, hint)
 
 
 def _checked(run: Callable[[], T], what: str) -> T:
@@ -191,10 +224,12 @@ def _verify_steps(root: Step) -> None:
         key = (step.expr, step.variable)
         if key in seen:
             continue
+        budget.check(f"proving step {len(seen) + 1}")
         if time.monotonic() - started > STEPS_BUDGET:
             raise VerificationError(
                 f"could not check every step within {STEPS_BUDGET:g} s ({len(seen)} checked); "
                 "check the final result only (--verify final, verify='final')")
         seen.add(key)
-        verify_derivative(step.expr, step.variable, step.result, budget=STEP_BUDGET,
+        verify_derivative(step.expr, step.variable, step.result,
+                          budget=budget.remaining(STEP_BUDGET),
                           what=f"the {step.rule} step for {step.expr}")

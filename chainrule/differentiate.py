@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from chainrule.budget import tick
 from chainrule.errors import DifferentiationError, UsageError
 from chainrule.expr import (
     ONE,
@@ -233,6 +234,7 @@ class Derivator:
         self.memo: dict[Expr, Step] = _Steps(variable)
         self.layers: dict[Expr, str] = {}
         self.outers: dict[Expr, Outer[Any] | None] = {}
+        self.zeroish: dict[Expr, bool] = {}
         self._reserved = set(reserved) | {variable}
         self._next_layer = 1
 
@@ -246,12 +248,13 @@ class Derivator:
         # constants are not visited: their steps are written when a rule asks for one
         for node in postorder(root, _Done(memo, self.variable)):
             memo[node] = self._rule(node)
+            tick()  # the job's wall clock, read every few hundred nodes
         return memo[root]
 
     def _rule(self, node: Expr) -> Step:
         if not depends_on(node, self.variable):
             return _constant(node, self.variable)
-        if isinstance(node, Pow) and (node.exp is ZERO or _zero_or_one(node) or (
+        if isinstance(node, Pow) and (node.exp is ZERO or _zero_or_one(node, self.zeroish) or (
                 depends_on(node.exp, self.variable) and light(node.base) is ZERO)):
             # u⁰ = 1 and 0ᵘ = 0 wherever they are defined: constants, whatever u is
             return ConstantStep(expr=node, variable=self.variable, result=ZERO, kind="zero_power")
@@ -318,13 +321,26 @@ class Derivator:
                          inner_step=inner_step)
 
 
-def _zero_or_one(e: Expr) -> bool:
-    """0ᵘ, (0ᵘ)ᵛ, …: 0 or 1 wherever defined, so constant wherever a derivative exists."""
+def _zero_or_one(e: Expr, memo: dict[Expr, bool]) -> bool:
+    """0ᵘ, (0ᵘ)ᵛ, …: 0 or 1 wherever defined, so constant wherever a derivative exists.
+
+    ``memo`` keeps the answer for every power seen, so a tower of n powers (x²²²…) costs n
+    steps in all, not n²."""
+    walked: list[Expr] = []
+    found = False
     while isinstance(e, Pow):
+        known = memo.get(e)
+        if known is not None:
+            found = known
+            break
+        walked.append(e)
         if e.base is ZERO:
-            return True
+            found = True
+            break
         e = e.base
-    return False
+    for node in walked:
+        memo[node] = found
+    return found
 
 
 class _Steps(dict[Expr, Step]):

@@ -57,10 +57,11 @@ from chainrule.expr import (
 )
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
-__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "parse"]
+__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_PRIMES", "parse"]
 
 MAX_LENGTH = 100_000    # characters of input
 MAX_NESTING = 20_000    # open parentheses, calls, pending unary operators and powers
+MAX_PRIMES = 50         # f''…'(x): the highest order, as for --order and diff(order=)
 _MAX_FOLD_BITS = 6700   # about 2000 decimal digits: what the largest literal can reach
 # The digits of all the numbers in one expression, a power of numbers counted by the digits
 # of its value: 9**9**9 (369 693 100 digits) is refused before anything tries to compute it,
@@ -529,6 +530,11 @@ class _Parser:
         while tokens[j][0] == "'":
             order += 1
             j += 1
+        if order > MAX_PRIMES:
+            raise ParseError(f"too many primes: {written} with {order:,} primes is a derivative "
+                             f"of order {order:,}, and chainrule goes up to order {MAX_PRIMES}",
+                             self.text, self._at(i + 1), length=order,
+                             hint=f"write at most {MAX_PRIMES} primes (the same limit as --order)")
         if order and not entry.abstract:
             raise ParseError("only the abstract functions f, g and h take primes", self.text,
                              self._at(i + 1), length=order,

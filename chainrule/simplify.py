@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from fractions import Fraction
 from typing import Any, get_args
 
+from chainrule.budget import remaining, tick
 from chainrule.expr import (
     ONE,
     ZERO,
@@ -92,6 +93,7 @@ class _Light:
                 continue
             kids = tuple([memo[c] for c in node.children])
             memo[node] = handler(self, node, kids)
+            tick()  # the job's wall clock, read every few hundred nodes
         return memo[root]
 
     def size(self, e: Expr) -> int:
@@ -495,7 +497,7 @@ def simplify(expr: Expr, mode: str = "light", *, budget: float = 5.0) -> Expr:
         return light(expr)
     if mode == "full":
         from chainrule.verify.sympy_bridge import from_sympy, sympy_simplify, to_sympy
-        simplified = sympy_simplify(to_sympy(expr), budget)
+        simplified = sympy_simplify(to_sympy(expr), remaining(budget))
         if simplified is None:
             return light(expr)
         from chainrule.errors import ChainruleError

@@ -456,7 +456,7 @@ def test_error_documents_validate(doc: dict[str, Any]) -> None:
     (PARSE_ERROR, "error.context", ...),
     (PARSE_ERROR, "error.exit_status", 1),        # bad input is status 2
     (PARSE_ERROR, "error.expected", "an expression"),
-    (USAGE_ERROR, "error.exit_status", 3),
+    (USAGE_ERROR, "error.exit_status", 4),  # 3 is a budget that ran out
     (USAGE_ERROR, "error.message", ""),
     (USAGE_ERROR, "error.type", "usage error"),
     (USAGE_ERROR, "error.position", 3),           # only a parse error has a position

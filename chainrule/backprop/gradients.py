@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from chainrule import budget
 from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
-from chainrule.errors import UndefinedError, UsageError
+from chainrule.budget import DEFAULT_TIMEOUT, Stopped, doing, job
+from chainrule.errors import BudgetExceeded, UndefinedError, UsageError
 from chainrule.evaluate import central_difference
 from chainrule.expr import Expr, free_symbols
 from chainrule.inputs import as_expr, resolve_variable
@@ -111,6 +113,16 @@ class GradResult(Result):
     simplify: GradientSimplifyMode = "light"
     text: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    stopped: Stopped | None = None
+    """Set when the job's budget ran out (or it was interrupted) while the partials were
+    proven: ``verifications`` holds the proven ones, :attr:`unproven` names the others."""
+
+    @property
+    def unproven(self) -> tuple[str, ...]:
+        """The partials a stopped gradient did not prove (empty unless :attr:`stopped`)."""
+        if self.stopped is None:
+            return ()
+        return tuple(p for p in self.wrt if p not in self.verifications)
 
     @property
     def input(self) -> str:
@@ -241,7 +253,8 @@ def _central_difference(expr: Expr, var: str, point: dict[str, float]) -> float:
 
 def grad(expr: Any, wrt: Any = None, *, verify: GradientVerifyMode = "final",
          simplify: GradientSimplifyMode = "light",
-         progress: Callable[[int, int, str], None] | None = None) -> GradResult:
+         progress: Callable[[int, int, str], None] | None = None,
+         timeout: float | None = DEFAULT_TIMEOUT) -> GradResult:
     """Every partial derivative of ``expr``, from one reverse sweep, each proven.
 
         >>> str(grad("x*y + sin(y)").partials["y"])
@@ -253,24 +266,43 @@ def grad(expr: Any, wrt: Any = None, *, verify: GradientVerifyMode = "final",
     ``simplify`` is light (textbook form) or none (the sweep's raw product). A wrong
     partial raises :class:`chainrule.VerificationError`; it is never returned.
     ``progress(i, n, name)`` is called before partial i of n is verified, and at the end.
+    ``timeout`` is the wall clock of the whole call in seconds (default 60; 0 or None for
+    none); when it runs out, :class:`chainrule.BudgetExceeded` is raised, and once the
+    partials are built its ``partial`` is the gradient with the partials proven by then
+    (``stopped`` says why, ``unproven`` names the rest).
     """
     from chainrule.simplify import light, sharing
     choose(verify, GradientVerifyMode, "verify mode")
     choose(simplify, GradientSimplifyMode, "simplify mode")
-    parsed, text = as_expr(expr)
-    names = resolve_wrt(parsed, wrt)
-    sweep = reverse_sweep(parsed, names)
-    if simplify == "light":
-        with sharing():  # one memo for all partials: their shared adjoints are tidied once
-            partials = {p: light(sweep.partials[p]) for p in names}
-    else:
-        partials = dict(sweep.partials)
-    verifications: dict[str, Verification] = {}
-    if verify == "final":
-        for i, p in enumerate(names):
+    with job(timeout):
+        doing("reading the expression")
+        parsed, text = as_expr(expr)
+        names = resolve_wrt(parsed, wrt)
+        doing("building the gradient (reverse sweep)")
+        sweep = reverse_sweep(parsed, names)
+        if simplify == "light":
+            doing("simplifying the partials")
+            with sharing():  # one memo for all partials: their shared adjoints tidied once
+                partials = {p: light(sweep.partials[p]) for p in names}
+        else:
+            partials = dict(sweep.partials)
+        verifications: dict[str, Verification] = {}
+        if verify == "final":
+            # the answer so far, should the job be stopped: the partials proven by then
+            budget.keep(GradResult(parsed, names, sweep, partials, verifications, simplify,
+                                   text))
+            try:
+                for i, p in enumerate(names):
+                    if progress is not None:
+                        progress(i, len(names), p)
+                    budget.doing(f"proving ∂/∂{p} ({i + 1} of {len(names)})" if len(names) > 1
+                                 else f"proving ∂/∂{p}")
+                    verifications[p] = verify_derivative(
+                        parsed, p, partials[p], budget=budget.remaining(5.0), what=f"∂/∂{p}")
+            except BudgetExceeded as err:
+                err.partial = GradResult(parsed, names, sweep, partials, dict(verifications),
+                                         simplify, text, stopped=Stopped.of(err))
+                raise
             if progress is not None:
-                progress(i, len(names), p)
-            verifications[p] = verify_derivative(parsed, p, partials[p], what=f"∂/∂{p}")
-        if progress is not None:
-            progress(len(names), len(names), "")
-    return GradResult(parsed, names, sweep, partials, verifications, simplify, text)
+                progress(len(names), len(names), "")
+        return GradResult(parsed, names, sweep, partials, verifications, simplify, text)

@@ -36,6 +36,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from chainrule.budget import DEFAULT_TIMEOUT, doing, job, remaining
 from chainrule.checking.mistakes import (
     BY_KIND,
     CATALOGUE,
@@ -47,7 +48,7 @@ from chainrule.checking.mistakes import (
 )
 from chainrule.derivation import Derivation, derive
 from chainrule.differentiate import Derivator
-from chainrule.errors import ParseError, UndefinedError, UsageError
+from chainrule.errors import BudgetExceeded, ParseError, UndefinedError, UsageError
 from chainrule.evaluate import evaluate
 from chainrule.expr import (
     ONE,
@@ -257,7 +258,7 @@ class CheckResult(Result):
 
 # ── the API ──────────────────────────────────────────────────────────────────
 def check(expr: Any, answer: Any, wrt: Any = None, *, budget: float = 5.0,
-          var: Any = None) -> CheckResult:
+          var: Any = None, timeout: float | None = DEFAULT_TIMEOUT) -> CheckResult:
     """Check ``answer`` against d/d(wrt) ``expr`` and name the mistake if it is wrong.
 
         >>> r = check("sin(x)**2", "2*x*cos(x**2)")
@@ -267,9 +268,20 @@ def check(expr: Any, answer: Any, wrt: Any = None, *, budget: float = 5.0,
     ``expr`` and ``answer`` are text (parsed by :func:`chainrule.parse`), chainrule
     expressions or SymPy expressions; ``wrt`` (or its older name ``var``) is inferred when
     ``expr`` has one symbol.
-    ``budget`` bounds SymPy's symbolic work in seconds. Text that does not parse raises
+    ``budget`` bounds SymPy's symbolic work in seconds; ``timeout`` the whole check's wall
+    clock (default 60 s; 0 or None for none), past which :class:`chainrule.BudgetExceeded`
+    is raised (:mod:`chainrule.budget`). Text that does not parse raises
     :class:`chainrule.ParseError` whose message says which of the two it was.
     """
+    with job(timeout):
+        try:
+            return _check(expr, answer, wrt, budget=budget, var=var)
+        except BudgetExceeded as err:
+            err.partial = None  # a verdict is all or nothing
+            raise
+
+
+def _check(expr: Any, answer: Any, wrt: Any, *, budget: float, var: Any) -> CheckResult:
     from chainrule.inputs import pick_wrt, resolve_variable
     parsed, text = _read(expr, "expression")
     answer_expr, answer_text = _read(answer, "answer")
@@ -280,10 +292,12 @@ def check(expr: Any, answer: Any, wrt: Any = None, *, budget: float = 5.0,
     derivative = derivation.result
 
     sampler = _Sampler(parsed, variable, derivative, answer_expr)
-    equivalence, disagreement = sampler.equivalence(budget)
+    doing("comparing the answer with the derivative")
+    equivalence, disagreement = sampler.equivalence(remaining(budget))
     diagnoses: list[_Diagnosis] = []
     comparison = None
     if not equivalence.equal:
+        doing("looking for the mistake")
         samples = sampler.diagnosis_samples()
         if len(samples) >= _MIN_MATCH:
             diagnoses = _Diagnoser(derivation.steps, parsed, variable, samples,

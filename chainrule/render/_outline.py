@@ -759,6 +759,11 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
     v = d.verification
     doc.lines.append(Line(0, [Seg(proof_text(v.status, v.method), "good" if v.proven else "warn")],
                           "proof"))
+    if d.stopped is not None:  # the budget ran out (or the job was interrupted) on the way
+        doc.lines.append(Line(0, [Seg(f"⏹ stopped at derivative {d.order + 1} of "
+                                      f"{d.requested_order}: the derivatives up to order "
+                                      f"{d.order} are shown", "warn")], "proof"))
+        doc.lines.append(Line(1, [Seg(d.stopped.message, "dim")], "text"))
     if slope is not None:
         doc.lines.append(Line(0, [], "blank"))
         doc.lines += slope_lines(slope, d, base)

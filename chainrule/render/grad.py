@@ -313,9 +313,12 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
     if report is not None:
         _point_lines(out, result, report, width)
     _heading(out, "Partial derivatives", "(one reverse sweep; simplified for reading)", width)
+    unproven = set(result.unproven)
     for p in result.wrt:
         lhs = f"{_d(J, p)} = "
         held = _held(result, p)
+        if p in unproven:
+            held = (held + "   " if held else "") + "· not proven (stopped first)"
         size = _tree_size(result.partials[p], sizes)
         if size > _PRINT_LIMIT:  # written out it would fill pages: the chain says it better
             long = f"(too long to show: {size} symbols and operations; see --format json)"
@@ -370,6 +373,15 @@ def _rows(result: GradResult, width: int, graph: bool, report: PointReport | Non
             out.append((0, [(check + which, "dim")]))
         else:
             out += [(0, [(check, "dim")]), (2, [(which.strip(), "dim")])]
+    if result.stopped is not None:
+        proven = len(result.wrt) - len(unproven)
+        if proven:
+            out.append((0, [(proofs_text(list(result.verifications.values())) +
+                             f" — {proven} of {len(result.wrt)}", "verify")]))
+        out.append((0, [(f"⏹ stopped: {len(unproven)} of the {len(result.wrt)} partials not "
+                         "proven, marked above", "warn")]))
+        out.append((2, [(result.stopped.message, "rule")]))
+        return out
     out.append((0, [(proofs_text(list(result.verifications.values())), "verify")]))
     return out
 
@@ -424,6 +436,8 @@ def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = 
                          "partials": {p: v.to_dict() for p, v in result.verifications.items()}},
         "operations": result.operations(),
     }
+    if result.stopped is not None:
+        doc["stopped"] = {**result.stopped.to_dict(), "unproven": list(result.unproven)}
     if graph:
         doc["graph"] = result.graph().to_dict()
     report = result.report_at(point)

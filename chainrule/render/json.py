@@ -174,6 +174,8 @@ def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, A
                           "steps": step_to_dict(s.steps, w)} for s in d.stages]
     if slope is not None:
         doc["at"] = slope.to_dict()
+    if d.stopped is not None:
+        doc["stopped"] = {**d.stopped.to_dict(), "requested_order": d.requested_order}
     doc["definitions"] = [{"name": name.name, "expr": str(value)}
                           for name, value in names.definitions]
     return doc
