@@ -1,25 +1,29 @@
 """Proof: every derivative is checked against SymPy's before anyone sees it.
 
-Order of work, cheapest first:
+SymPy differentiates the same input (``sympy.diff``, the oracle), and
+:func:`chainrule.verify.equivalence.compare` — the one equality test, shared with answer
+checking — compares our result with it:
 
-1. **numeric** — our result and ``sympy.diff`` of the same input are evaluated at random
-   points inside the domain (where the input and every function in it are differentiable).
-   A disagreement is confirmed at 30 significant digits before it is reported, so rounding
-   never cries wolf; a confirmed disagreement raises :class:`VerificationError`.
+1. **numeric** — at points over every scale of the domain (small values, the usual domains,
+   magnitudes up to 10⁶, and where SymPy's ``continuous_domain`` says the input lives when
+   those miss it), both are evaluated in high precision until the value has settled. A
+   disagreement there is a :class:`VerificationError` naming the point and both values.
 2. **symbolic** — SymPy is asked whether the difference is zero: structural equality, then
-   ``expand``, then ``simplify`` within a time budget.
+   ``expand``, then ``simplify`` within a time budget; a difference it shows nonzero is
+   wrong too.
 
 The status says what was achieved: ``symbolic`` (proven equal), ``numeric`` (equal at every
-sampled point; the symbolic proof ran out of budget), or ``skipped`` (verification off).
-When SymPy itself cannot differentiate the input in time (very deep or very large input),
-the numeric check compares against a Richardson-extrapolated central difference of the
-input instead, and the method says so.
+point, to at least 30 digits; the symbolic proof ran out of budget — the method says the
+evidence is numeric only), or ``skipped`` (verification off). An input with no real value
+anywhere (√(−x² − 1), (−2)^x) is refused with :class:`UndefinedError`, as the parser
+refuses ln(−2). When SymPy itself cannot differentiate the input in time (very deep or very
+large input), our result is compared with a Richardson-extrapolated central difference of
+the input instead, in floats, where only a disagreement beyond rounding counts; the method
+says so.
 """
 
 from __future__ import annotations
 
-import math
-import random
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,15 +33,15 @@ from chainrule.evaluate import central_difference, evaluate
 from chainrule.expr import Expr, free_symbols
 from chainrule.options import VerifyMode
 from chainrule.verify.equivalence import (
-    RANGES,
     abstract_stand_ins,
-    agree_precisely,
-    close,
     close_to_estimate,
+    compare,
     concrete,
+    domain_points,
     has_abstract,
     has_huge_constant,
-    symbolically_equal,
+    nowhere_defined,
+    sample_points,
     sympy_can,
 )
 
@@ -45,11 +49,7 @@ __all__ = ["Verification", "VerifyMode", "verify_derivative", "skipped"]
 
 Status = Literal["symbolic", "numeric", "skipped"]
 
-_POINTS = 6                 # points that must agree
-_CANDIDATES = 400           # points tried to find them
-_SCREEN_POINTS = 2          # a quick look before SymPy is asked: points that must agree …
-_SCREEN_CANDIDATES = 12     # … among this many
-_GROSS = 1e-3               # a disagreement this large, twice, is a wrong answer
+_POINTS = 6                 # points a finite-difference check needs
 
 
 @dataclass(frozen=True)
@@ -76,20 +76,8 @@ def skipped() -> Verification:
 
 
 
-def _candidates(names: list[str], rng: random.Random) -> list[dict[str, float]]:
-    """Points to try: small values first, then every scale from 0.03 to 100, either sign
-    (so a domain like acosh(x − 10), x > 11, is found too)."""
-    def draw(i: int) -> float:
-        if i < 150:
-            lo, hi = RANGES[i % len(RANGES)]
-            return rng.uniform(lo, hi)
-        magnitude = 10 ** rng.uniform(-1.5, 2.0)
-        return magnitude if rng.random() < 0.6 else -magnitude
-
-    return [{n: round(draw(i), 6) for n in names} for i in range(_CANDIDATES)]
-
-
-def _central_difference(expr: Expr, var: str, point: dict[str, float], abstract: Any) -> float:
+def _central_difference(expr: Expr, var: str, point: dict[str, float],
+                        abstract: Any) -> tuple[float, float]:
     """The input's derivative by finite differences, for inputs SymPy cannot take."""
     # A step is trusted only where halving it changes the estimate little (the input is smooth
     # at that scale): a rapidly oscillating input must never make a right answer look wrong.
@@ -98,130 +86,118 @@ def _central_difference(expr: Expr, var: str, point: dict[str, float], abstract:
         estimate = central_difference(expr, var, point, h / 2, abstract=abstract)
         check = central_difference(expr, var, point, h, abstract=abstract)
         if close_to_estimate(estimate, check):
-            return estimate
+            return estimate, h / 2
     raise ValueError("the finite difference does not settle at this point")
 
 
 def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0,
                       what: str = "the derivative") -> Verification:
-    """Check ``result`` = d/d(var) ``expr``; raise :class:`VerificationError` if it is not."""
+    """Check ``result`` = d/d(var) ``expr``; raise :class:`VerificationError` if it is not
+    (and :class:`UndefinedError` if ``expr`` has no derivative anywhere)."""
     start = time.perf_counter()
     names = sorted(free_symbols(expr) | free_symbols(result) | {var})
     abstract = abstract_stand_ins() if (has_abstract(expr) or has_abstract(result)) else None
+    oracle, oracle_concrete = _oracle(expr, var, abstract, budget)
+    if oracle is None or not sympy_can(result):
+        return _verify_by_differences(expr, var, result, names, abstract, budget, what, start)
+    left = max(0.5, budget - (time.perf_counter() - start))
     impls = abstract["impls"] if abstract else None
 
-    _screen(expr, var, result, names, impls, what)
-    oracle, oracle_concrete, oracle_fn = _oracle(expr, var, names, abstract, budget)
-    reference = "sympy" if oracle is not None else "finite-difference"
-    rng = random.Random(20261124)
+    def estimate(point: dict[str, float]) -> float:
+        """Where SymPy's form is singular (0^x·ln 0): a difference quotient of the input."""
+        return _central_difference(expr, var, point, impls)[0]
+    evidence = compare(result, oracle_concrete, domain=expr, names=names, budget=left,
+                       abstract=abstract, second_symbolic=oracle, seed=20261124,
+                       fallback=estimate)
+    if evidence.points == 0 and evidence.point is None:
+        # no sample point lies in the domain: there may be none, or it is out of the way
+        _refuse_if_nowhere_defined(expr, names, budget)
+        inside = ([{var: v} for v in domain_points(expr, var, budget, 20261126)]
+                  if len(names) == 1 else [])
+        if inside:
+            evidence = compare(result, oracle_concrete, domain=expr, names=names,
+                               budget=left, abstract=abstract, second_symbolic=oracle,
+                               seed=20261124, extra_points=inside, fallback=estimate)
+    seconds = time.perf_counter() - start
+    if evidence.verdict == "different":
+        if evidence.point is not None:
+            point, ours, theirs = evidence.point, evidence.first, evidence.second
+            raise VerificationError(
+                f"{what} is wrong: at {_fmt_point(point)} it gives {_fmt(ours)}, but SymPy "
+                f"gives {_fmt(theirs)}", point=point, ours=ours, theirs=theirs)
+        gap = f" by {evidence.difference.pretty()}" if evidence.difference is not None else ""
+        raise VerificationError(f"{what} is wrong: it differs from SymPy's derivative{gap}, "
+                                "which SymPy shows is not zero")
+    if evidence.verdict == "equal" and evidence.method == "symbolic":
+        return Verification("symbolic", "equal to SymPy's derivative (symbolic)",
+                            evidence.points, seconds)
+    if evidence.verdict == "equal":
+        spread = " over every scale" if evidence.wide else ""
+        return Verification("numeric", f"equal to SymPy's derivative at {evidence.points} "
+                            f"points{spread}, to at least 30 digits (numeric evidence only: "
+                            "SymPy could not prove it symbolically in time)",
+                            evidence.points, seconds)
+    raise VerificationError(
+        f"{what} could not be checked: no point was found where the expression and its "
+        "derivative are both defined, and SymPy could not prove it symbolically")
+
+
+def _fmt(v: float | None) -> str:
+    return "no real value" if v is None else f"{v:.10g}"
+
+
+def _verify_by_differences(expr: Expr, var: str, result: Expr, names: list[str],
+                           abstract: Any, budget: float, what: str,
+                           start: float) -> Verification:
+    """For input SymPy cannot take (too large, too deep, or not differentiated in time):
+    our result against a Richardson-extrapolated central difference of the input, in
+    floats. A disagreement counts only beyond what rounding can explain (the size of the
+    values over the step: x + 10²³ has a difference quotient of 0 in floats), at two
+    points."""
+    impls = abstract["impls"] if abstract else None
     agreed = 0
-    singular = 0  # points where SymPy's form was singular and a finite difference decided
+    wrong: list[tuple[dict[str, float], float, float]] = []
     sampling = time.perf_counter()
-    for point in _candidates(names, rng):
+    for point in sample_points(names, 20261124):
         if time.perf_counter() - sampling > budget:
             break  # sampling has a budget too: a huge input is checked at fewer points
         try:
-            evaluate(expr, point, strict=True, abstract=impls)
+            level = abs(evaluate(expr, point, strict=True, abstract=impls))
             ours = evaluate(result, point, abstract=impls)
-            if oracle_fn is not None:
-                theirs = float(oracle_fn(*[point[n] for n in names]))
-            else:
-                theirs = _central_difference(expr, var, point, impls)
+            theirs, h = _central_difference(expr, var, point, impls)
         except (UndefinedError, ValueError, ZeroDivisionError, OverflowError, TypeError):
             continue
-        if not math.isfinite(theirs):  # SymPy's form is singular here (0·log 0): use the input
-            try:
-                theirs = _central_difference(expr, var, point, impls)
-            except (UndefinedError, ValueError, ZeroDivisionError, OverflowError):
-                continue
-            if not close_to_estimate(ours, theirs):
-                raise VerificationError(
-                    f"{what} is wrong: at {_fmt_point(point)} it gives {ours:.10g}, but a "
-                    f"finite difference gives {theirs:.10g}", point=point, ours=ours, theirs=theirs)
+        noise = 1e-13 * max(1.0, level) / h   # what rounding can do to the quotient
+        if noise > 1e-6 * max(1.0, abs(ours)):
+            continue  # rounding swamps the difference quotient here: no evidence either way
+        if close_to_estimate(ours, theirs):
             agreed += 1
-            singular += 1
             if agreed >= _POINTS:
                 break
             continue
-        if not close(ours, theirs):
-            if oracle is not None:
-                from chainrule.verify.sympy_bridge import run_with_budget
-
-                def recheck(at: dict[str, float] = point) -> bool:
-                    return agree_precisely(result, oracle_concrete, at, abstract)
-                done, same = run_with_budget(recheck, budget)
-                if not done or isinstance(same, BaseException):
-                    raise VerificationError(
-                        f"{what} could not be checked: at {_fmt_point(point)} it gives "
-                        f"{ours:.10g} and SymPy {theirs:.10g}, and the recheck at 30 digits "
-                        f"did not finish within {budget:g} s", point=point, ours=ours,
-                        theirs=theirs)
-                if same:
-                    continue  # equal at 30 digits: float rounding
-            if oracle is None and close_to_estimate(ours, theirs):
-                continue
-            raise VerificationError(
-                f"{what} is wrong: at {_fmt_point(point)} it gives {ours:.10g}, but "
-                f"{'SymPy' if oracle is not None else 'a finite difference'} gives {theirs:.10g}",
-                point=point, ours=ours, theirs=theirs)
-        agreed += 1
-        if agreed >= _POINTS:
-            break
-
-    if agreed == 0:
-        _refuse_if_nowhere_defined(expr)
-    if oracle is not None and symbolically_equal(result, oracle, budget):
-        return Verification("symbolic", "equal to SymPy's derivative (symbolic)", agreed,
-                            time.perf_counter() - start, reference)
-    if agreed == 0:
-        raise VerificationError(
-            f"{what} could not be checked: no point was found where the expression and its "
-            "derivative are both defined, and SymPy could not prove it symbolically")
-    method = (f"equal to SymPy's derivative at {agreed} random points" if oracle is not None
-              and not singular else
-              f"equal at {agreed} random points to SymPy's derivative or, where SymPy's form is "
-              "singular, to a finite difference" if oracle is not None
-              else f"equal to a finite-difference derivative at {agreed} random points "
-                   "(SymPy could not differentiate this input in time)")
-    return Verification("numeric", method, agreed, time.perf_counter() - start, reference)
-
-
-def _screen(expr: Expr, var: str, result: Expr, names: list[str], impls: Any,
-            what: str) -> None:
-    """A wrong answer is usually wrong everywhere: look at a few points first, comparing our
-    result with a Richardson-extrapolated difference quotient of the input, before SymPy
-    differentiates anything (which can take seconds). Two gross disagreements at two
-    points, each with a difference quotient that has settled, are a verdict; anything less
-    goes on to the full check."""
-    rng = random.Random(20261125)
-    gross = 0
-    agreed = 0
-    for point in _candidates(names, rng)[:_SCREEN_CANDIDATES]:
-        try:
-            evaluate(expr, point, strict=True, abstract=impls)
-            ours = evaluate(result, point, abstract=impls)
-            theirs = _central_difference(expr, var, point, impls)
-        except (UndefinedError, ValueError, ZeroDivisionError, OverflowError, TypeError):
-            continue
-        if not (math.isfinite(ours) and math.isfinite(theirs)):
-            continue
-        if abs(ours - theirs) > _GROSS * max(1.0, abs(ours), abs(theirs)):
-            gross += 1
-            if gross == 1:
-                first = (point, ours, theirs)
-                continue
-            point, ours, theirs = first
+        wrong.append((point, ours, theirs))
+        if len(wrong) >= 2:
+            point, ours, theirs = wrong[0]
             raise VerificationError(
                 f"{what} is wrong: at {_fmt_point(point)} it gives {ours:.10g}, but a finite "
-                f"difference of the input gives {theirs:.10g} (before asking SymPy)",
-                point=point, ours=ours, theirs=theirs)
-        agreed += 1
-        if agreed >= _SCREEN_POINTS:
-            return
+                f"difference gives {theirs:.10g}", point=point, ours=ours, theirs=theirs)
+    if agreed == 0:
+        _refuse_if_nowhere_defined(expr, names, budget)
+        raise VerificationError(
+            f"{what} could not be checked: no point was found where the expression and its "
+            "derivative are both defined, and SymPy could not take this input")
+    return Verification("numeric", f"equal to a finite-difference derivative at {agreed} "
+                        "random points (numeric evidence only: SymPy could not differentiate "
+                        "this input in time)", agreed, time.perf_counter() - start,
+                        "finite-difference")
 
 
-def _refuse_if_nowhere_defined(expr: Expr) -> None:
-    """1/(x − x) has no derivative to prove: say so instead of "0, proven"."""
+def _refuse_if_nowhere_defined(expr: Expr, names: list[str], budget: float) -> None:
+    """1/(x − x), √(−x² − 1) and (−2)^x have no derivative to prove: say so, as the parser
+    does for ln(−2), instead of "proven"."""
+    why = nowhere_defined(expr, names, budget)
+    if why is not None:
+        raise UndefinedError(why)
     import sympy as sp
 
     from chainrule.verify.sympy_bridge import run_with_budget, to_sympy
@@ -238,57 +214,26 @@ def _fmt_point(point: dict[str, float]) -> str:
     return ", ".join(f"{k} = {v:g}" for k, v in point.items())
 
 
-def _oracle(expr: Expr, var: str, names: list[str], abstract: Any,
-            budget: float) -> tuple[Any, Any, Any]:
-    """SymPy's derivative of the input, the same with the abstract functions made concrete,
-    and a fast numeric function of the latter — or (None, None, None)."""
+def _oracle(expr: Expr, var: str, abstract: Any, budget: float) -> tuple[Any, Any]:
+    """SymPy's derivative of the input and the same with the abstract functions made
+    concrete — or (None, None) when SymPy cannot give it in time."""
     if not sympy_can(expr) or has_huge_constant(expr):
-        return None, None, None
+        return None, None
     import sympy as sp
 
     from chainrule.verify.sympy_bridge import run_with_budget, sympy_symbol, to_sympy
 
-    def work() -> tuple[Any, Any, Any]:
+    def work() -> tuple[Any, Any]:
         sym_in = to_sympy(expr)
         x = sympy_symbol(var)
         derivative = sp.diff(sym_in, x)
         numeric_form = derivative
         if abstract is not None:
             numeric_form = sp.diff(concrete(sym_in, abstract), x).doit()  # no Derivative left
-        try:
-            fn = sp.lambdify([sympy_symbol(n) for n in names], numeric_form,
-                             modules=[_LAMBDIFY_EXTRA, "math"])
-        except (ValueError, SyntaxError, TypeError):  # e.g. a number past 4300 digits
-            fn = None
-        return derivative, numeric_form, fn
+        return derivative, numeric_form
 
     done, value = run_with_budget(work, budget)
     if not done or isinstance(value, BaseException):
-        return None, None, None
-    found: tuple[Any, Any, Any] = value
+        return None, None
+    found: tuple[Any, Any] = value
     return found
-
-
-def _real(v: Any) -> float:
-    return float(getattr(v, "real", v))
-
-
-def _imaginary(v: Any) -> float:
-    return float(getattr(v, "imag", 0.0))
-
-
-def _heaviside(v: float, *_: Any) -> float:
-    return 1.0 if v > 0 else (0.0 if v < 0 else 0.5)
-
-
-_LAMBDIFY_EXTRA: dict[str, Any] = {
-    # SymPy writes |u|′ for a possibly complex u with re, im and arg: on real points, these.
-    "re": _real,
-    "im": _imaginary,
-    "arg": lambda v: 0.0 if v >= 0 else math.pi,
-    "Abs": abs,
-    "Heaviside": _heaviside,
-    "DiracDelta": lambda v, *_: 0.0 if v != 0 else math.inf,
-    "sign": lambda v: float((v > 0) - (v < 0)),
-    "Max": max, "Min": min,
-}
