@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
+from fractions import Fraction
 
 from chainrule.errors import UndefinedError
 from chainrule.expr import Add, Const, Div, Expr, Func, Mul, Neg, Num, Pow, Symbol, postorder
 from chainrule.functions import FUNCTIONS
 
 __all__ = ["evaluate", "evaluate_many", "evaluate_shared", "real_pow", "number_text",
-           "why_undefined", "AbstractImpl"]
+           "scientific", "has_long_number", "why_undefined", "AbstractImpl"]
 
 # An abstract function f is evaluated through a concrete stand-in: order ↦ callable.
 AbstractImpl = Mapping[str, Callable[[int, float], float]]
@@ -165,13 +167,21 @@ def central_difference(expr: Expr, var: str, point: Mapping[str, float], h: floa
     return (4 * d(h / 2) - d(h)) / 3
 
 
-def number_text(v: float, digits: int = 4) -> str:
+def number_text(v: float | Decimal, digits: int = 4) -> str:
     """A value as people read it — the one number formatter of every message, table and
     line: ``digits`` significant digits, a real minus sign, a short exponent, ±∞.
 
         >>> number_text(-0.000012345), number_text(2.5), number_text(float("inf"))
         ('−1.234e−5', '2.5', '+∞')
+
+    A :class:`~decimal.Decimal` is written the same way, at any size (a value beyond a
+    float, from exact or high-precision arithmetic):
+
+        >>> number_text(Decimal("1e800")), number_text(Decimal("-921.034037197618"))
+        ('1e800', '−921')
     """
+    if isinstance(v, Decimal):
+        return _decimal_text(v, digits)
     if math.isinf(v):
         return "+∞" if v > 0 else "−∞"
     if v == 0:
@@ -183,6 +193,78 @@ def number_text(v: float, digits: int = 4) -> str:
     return text.replace("-", "−")
 
 
+def _decimal_text(v: Decimal, digits: int) -> str:
+    """``number_text`` of a Decimal: what ``f"{v:.{digits}g}"`` writes for a float."""
+    if v.is_infinite():
+        return "+∞" if v > 0 else "−∞"
+    if v.is_zero():
+        return "0"
+    with localcontext() as ctx:
+        ctx.prec, ctx.Emax, ctx.Emin = digits, MAX_EMAX, MIN_EMIN
+        r = +v
+    exp = r.adjusted()
+    if -4 <= exp < digits:
+        text = _strip(format(r, "f"))
+    else:
+        text = f"{_strip(format(r.scaleb(-exp), 'f'))}e{exp}"
+    return text.replace("-", "−")
+
+
+def _strip(fixed: str) -> str:
+    return fixed.rstrip("0").rstrip(".") if "." in fixed else fixed
+
+
+_LONG = 24  # digits of a number written out beyond which it is shown as 1e800
+
+
+def scientific(q: Fraction) -> tuple[str, str] | None:
+    """A rational too long to write out (10⁸⁰⁰, 10⁻⁴⁰⁰) in scientific notation, as
+    (text, LaTeX), exact when it is a short decimal times a power of ten (``1e−400``),
+    else to four digits (``≈ 3.333e−401``); None for a number short enough to write.
+
+        >>> scientific(Fraction(1, 10**400))
+        ('1e−400', '10^{-400}')
+        >>> scientific(Fraction(3, 10**20)) is None
+        True
+    """
+    if len(str(abs(q.numerator))) + len(str(q.denominator)) <= _LONG:
+        return None
+    if q == 0:
+        return None
+    den, twos, fives = q.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    with localcontext() as ctx:
+        ctx.prec, ctx.Emax, ctx.Emin = 40, MAX_EMAX, MIN_EMIN
+        value = Decimal(q.numerator) / Decimal(q.denominator)
+    if den == 1:  # a terminating decimal: exact if its digits are few
+        k = max(twos, fives)
+        digits = q.numerator * 10 ** k // q.denominator  # q = digits · 10^−k exactly
+        mantissa = str(abs(digits)).rstrip("0")
+        exp = len(str(abs(digits))) - 1 - k
+        if len(mantissa) <= 17:
+            m = mantissa[0] + ("." + mantissa[1:] if len(mantissa) > 1 else "")
+            sign = "−" if q < 0 else ""
+            tex_sign = "-" if q < 0 else ""
+            tex = (f"{tex_sign}10^{{{exp}}}" if m == "1"
+                   else rf"{tex_sign}{m} \times 10^{{{exp}}}")
+            return f"{sign}{m}e{str(exp).replace('-', '−')}", tex
+    text = number_text(value)
+    mantissa, _, exp_text = text.partition("e")
+    tex_exp = exp_text.replace("−", "-")
+    tex = rf"\approx {mantissa.replace('−', '-')} \times 10^{{{tex_exp}}}" if exp_text \
+        else rf"\approx {text.replace('−', '-')}"
+    return f"≈ {text}", tex
+
+
+def has_long_number(e: Expr) -> bool:
+    """Whether ``e`` holds a number too long to write out (10⁸⁰⁰, 10⁻⁴⁰⁰): such a form is
+    shown in scientific notation (:func:`scientific`), or as its decimal."""
+    return any(isinstance(n, Num) and scientific(n.value) is not None for n in postorder(e))
+
+
 _SHORT = 60  # characters of an expression quoted in a message
 _TOO_LARGE = "is too large for a floating-point number"
 
@@ -192,7 +274,7 @@ def _quote(node: Expr) -> str:
     return text if len(text) <= _SHORT else text[:_SHORT - 1] + "…"
 
 
-def why_undefined(node: Expr, value_of: Callable[[Expr], float | None], *,
+def why_undefined(node: Expr, value_of: Callable[[Expr], float | Decimal | None], *,
                   what: str = "has no real value", overflow: bool = False,
                   exact: Mapping[str, str] | None = None) -> str:
     """Why ``node`` has no value, in words: the part that fails and where.

@@ -12,8 +12,8 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from chainrule.evaluate import evaluate, number_text
-from chainrule.expr import Expr, Symbol, substitute
+from chainrule.evaluate import evaluate, has_long_number, number_text, scientific
+from chainrule.expr import Expr, Num, Symbol, substitute
 from chainrule.render.document import Eq, Line, M, Seg, mjoin
 from chainrule.render.notation import Notation, order_op, output_name
 
@@ -32,7 +32,7 @@ def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
     x = n.name(s.variable)
     y = M(*(2 * (output_name(d.expr),)))
     dy = n.leibniz(y)
-    where = mjoin([n.name(k) + " = " + n.mx(v) for k, v in s.point.items()], ", ")
+    where = mjoin([n.name(k) + " = " + _mx_at(n, v) for k, v in s.point.items()], ", ")
     lines.append(Line(0, [Seg("At ", "title"), Seg.math(where, "title")], "heading"))
     if s.value is None:
         lines.append(Line(1, [Seg.math(y), Seg(" is too large to compute here: " if s.too_large
@@ -51,7 +51,7 @@ def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
                               Seg(s.reason or "", "warn", brk=True)], "step"))
         if s.sides is not None:
             left, right = s.sides
-            point = f"{x.text}\u00a0=\u00a0{n.mx(s.at).text}"
+            point = f"{x.text}\u00a0=\u00a0{_mx_at(n, s.at).text}"
             if math.isinf(left) or math.isinf(right):
                 tail = (f"near {point} the slope grows without bound "
                         f"({_num(left)} on the left, {_num(right)} on the right): "
@@ -73,8 +73,8 @@ def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
                                      for k, v in s.others.items()) + " held fixed)"
     sign = s.slope.sign
     step = M(f"{x.text} ← {x.text} − α·{dy.text}", rf"{x.tex} \leftarrow {x.tex} - \alpha {dy.tex}")
-    point = f"{x.text}\u00a0=\u00a0{n.mx(s.at).text}"  # never broken across lines
-    rate = s.slope.text if s.slope.is_rational else _num(s.slope.number)
+    point = f"{x.text}\u00a0=\u00a0{_mx_at(n, s.at).text}"  # never broken across lines
+    rate = s.slope.text if s.slope.is_rational else s.slope.decimal_text
     if sign == 0:
         lines.append(Line(1, [Seg(f"slope 0: {y.text} is flat at {point}{held}: a stationary "
                                   "point (a minimum, a maximum or a saddle)", "words")], "step"))
@@ -105,10 +105,12 @@ def slope_lines(s: Slope, d: Derivation, n: Notation) -> list[Line]:
         kth = d.stages[k - 1].result
         lines.append(Line(1, [_eq_value([top, n.mx(kth), *_put_in(n, kth, at, v)], v),
                               Seg(extra, "words")], "step"))
-    if s.tangent is not None and s.tangent_tidy is not None:
-        what = "tangent line" + (f" along {x.text}" if s.others else "")
+    what = "tangent line" + (f" along {x.text}" if s.others else "")
+    if s.tangent is not None and s.tangent_tidy is not None and not has_long_number(s.tangent):
         lines.append(Line(1, [Seg(what + "  ", "label"),
                               Eq((y, n.mx(s.tangent), n.mx(s.tangent_tidy)))], "step"))
+    elif s.tangent_tidy is not None and not has_long_number(s.tangent_tidy):
+        lines.append(Line(1, [Seg(what + "  ", "label"), Eq((y, n.mx(s.tangent_tidy)))], "step"))
     else:
         lines.append(Line(1, [Seg("tangent line  ", "label"),
                               Eq((_approx_tangent(y, x, s),))], "step"))
@@ -121,7 +123,10 @@ _CRAMPED = re.compile(r"\d[|√∛e]")  # "0|0|", "2√4", "2e^(…)": a number 
 def _put_in(n: Notation, e: Expr, at: dict[Expr, Expr], v: Any) -> list[M]:
     """``e`` with the point's numbers put in (2·5), when that reads clearly and says more
     than the value itself."""
-    m = n.mx(substitute(e, at))
+    put = substitute(e, at)
+    if has_long_number(put):  # 10⁴⁰⁰ written out says nothing the value does not
+        return []
+    m = n.mx(put)
     if _CRAMPED.search(m.text) or (v.exact is not None and m.text == v.exact.pretty()):
         return []
     return [m]
@@ -130,10 +135,21 @@ def _put_in(n: Notation, e: Expr, at: dict[Expr, Expr], v: Any) -> list[M]:
 def _approx_tangent(y: M, x: M, s: Slope) -> M:
     """y ≈ f(a) + f′(a)(x − a) in decimals, when there is no exact form."""
     assert s.value is not None and s.slope is not None
-    fa, m, a = _num(s.value.number), _num(s.slope.number), _num(_float(s.at))
+    fa, m = s.value.decimal_text, s.slope.decimal_text
+    a = _num(s.at_decimal if s.at_decimal is not None else _float(s.at))
     tex = [t.replace("−", "-") for t in (fa, m, a)]
     return M(f"{y.text} ≈ {fa} + {m}({x.text} − {a})",
              rf"{y.tex} \approx {tex[0]} + {tex[1]}\left({x.tex} - {tex[2]}\right)")
+
+
+def _mx_at(n: Notation, e: Expr) -> M:
+    """A point's value as written (π/2), or in scientific notation when its digits run
+    long (1e−400, exactly)."""
+    if isinstance(e, Num):
+        long = scientific(e.value)
+        if long is not None and not long[0].startswith("≈"):
+            return M(*long)
+    return n.mx(e)
 
 
 def _float(e: Expr) -> float:
@@ -150,10 +166,13 @@ def _eq_value(sides: list[M], v: Any) -> Eq:
 
 def _val(v: Any) -> M:
     """An exact value, or an exact form with its decimal, or a decimal alone."""
-    if v.exact is not None and v.is_rational:
+    if v.exact is not None and v.writable and v.is_rational:
         return M(v.exact.pretty(), v.exact.latex())
-    dec = _num(v.number)
-    if v.exact is not None:
+    if v.exact is not None and v.is_rational:  # 10⁸⁰⁰: in scientific notation
+        text, tex = v.long
+        return M(text, tex)
+    dec = v.decimal_text
+    if v.exact is not None and v.writable:
         return M(f"{v.exact.pretty()} ≈ {dec}",
                  rf"{v.exact.latex()} \approx {dec.replace('−', '-')}")
     return M(f"≈ {dec}", rf"\approx {dec.replace('−', '-')}")

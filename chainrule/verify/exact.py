@@ -15,10 +15,12 @@ import.
 from __future__ import annotations
 
 import math
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from typing import Any
 
 from chainrule.expr import Expr
 from chainrule.simplify import light
+from chainrule.verify.precise import Precise, precise_value
 
 __all__ = ["NoRealValue", "exact_value", "expanded", "read_sympy"]
 
@@ -29,13 +31,18 @@ class NoRealValue(Exception):
     """SymPy found the exact value and it is not a finite real number (tan(π/2), ln(−1))."""
 
 
-def exact_value(expr: Expr, point: dict[str, Expr], number: float, *,
+def exact_value(expr: Expr, point: dict[str, Expr], number: float | Precise, *,
                 budget: float = EXACT_BUDGET) -> Expr | None:
     """The exact value of ``expr`` at ``point`` (SymPy), when it agrees with ``number``
-    (the float value); None when SymPy finds no closed form in time.
+    (the value in floats, or in high precision: :func:`~chainrule.verify.precise.
+    precise_value`); None when SymPy finds no closed form in time.
 
     Raises :class:`NoRealValue` when SymPy shows there is none: floats give tan(π/2) as
-    1.6e16 because π/2 is rounded, and that number must never be shown."""
+    1.6e16 because π/2 is rounded, and that number must never be shown.
+
+    Against a high-precision value, SymPy's form is itself evaluated in high precision and
+    must agree to nine digits: ``simplify`` gives acosh(1 + 10⁻²⁰⁰) as 0, and at 30 digits
+    that cannot be told from 1.4·10⁻¹⁰⁰."""
     import sympy as sp
 
     from chainrule.verify.sympy_bridge import from_sympy, run_with_budget, sympy_symbol, to_sympy
@@ -49,9 +56,11 @@ def exact_value(expr: Expr, point: dict[str, Expr], number: float, *,
         return None
     if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or value.is_extended_real is False:
         raise NoRealValue
+    if isinstance(number, Precise):
+        return _agreeing(value, number)
     try:
         approx = complex(value.evalf(30))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if abs(approx.imag) > 1e-12 * max(1.0, abs(approx.real)):
         raise NoRealValue
@@ -61,6 +70,26 @@ def exact_value(expr: Expr, point: dict[str, Expr], number: float, *,
         return light(from_sympy(value))
     except Exception:  # a form we cannot show is simply not shown
         return None
+
+
+def _agreeing(value: Any, number: Precise) -> Expr | None:
+    """Our form of SymPy's ``value`` when its own high-precision value is ``number``'s."""
+    from chainrule.verify.sympy_bridge import from_sympy
+    try:
+        form = light(from_sympy(value))
+    except Exception:  # a form we cannot show is simply not shown
+        return None
+    check = precise_value(form, {})
+    if not isinstance(check, Precise):
+        return None  # it does not evaluate here (or not decidedly): do not show it
+    a, b = check.decimal, number.decimal
+    with localcontext() as ctx:
+        ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
+        if check.sign is None or number.sign is None:  # ≈ 0 by cancellation on one side
+            return form if abs(a - b) <= Decimal("1e-12") else None
+        if check.sign != number.sign:
+            return None
+        return form if abs(a - b) <= Decimal("1e-9") * max(abs(a), abs(b)) else None
 
 
 def expanded(expr: Expr) -> Expr | None:
