@@ -89,6 +89,8 @@ from chainrule.verify.equivalence import (
     SIMPLIFY_OPS,
     abstract_stand_ins,
     close,
+    compare,
+    domain_text,
     equal_precisely_at,
     has_abstract,
     same_form,
@@ -163,11 +165,15 @@ class Equivalence:
     points: int = 0
     except_where: tuple[Expr, ...] = ()
     note: str = ""
+    part: str = ""                   # correct only here (x ≥ 0): the answer has no real
+                                     # value on the rest of the derivative's domain
+    difference: Expr | None = None   # answer − derivative, when SymPy showed it nonzero
 
     def to_dict(self) -> dict[str, Any]:
         return {"equal": self.equal, "status": self.status, "method": self.method,
                 "points": self.points, "except_where": [str(e) for e in self.except_where],
-                "note": self.note}
+                "note": self.note, "part": self.part,
+                "difference": None if self.difference is None else str(self.difference)}
 
 
 @dataclass(frozen=True)
@@ -382,6 +388,81 @@ class _Sampler:
         return equal_precisely_at(self.answer, self.derivative, point, self.abstract)
 
     def equivalence(self, budget: float) -> tuple[Equivalence, Disagreement | None]:
+        """Whether the answer is the derivative — decided by the one comparison the proof
+        uses (:func:`chainrule.verify.equivalence.compare`) — and where it differs."""
+        if not (sympy_can(self.answer) and sympy_can(self.derivative)):
+            return self._equivalence_in_floats(budget)
+        evidence = compare(self.answer, self.derivative, domain=self.expr, names=self.names,
+                           budget=budget, abstract=self.abstract, max_ops=SIMPLIFY_OPS,
+                           seed=20261125)
+        corners = _corners(self.expr)
+        note = ""
+        if corners:
+            where = ", ".join(f"{c.pretty()} = 0" for c in corners)
+            note = f"equal wherever the derivative exists; it does not exist where {where}"
+        if evidence.verdict == "different":
+            if evidence.point is not None:
+                method = ("undefined where the derivative exists" if evidence.first is None
+                          else "different values")
+                assert evidence.second is not None
+                return (Equivalence(False, "different", method, evidence.points),
+                        Disagreement(evidence.point, evidence.first, evidence.second))
+            return (Equivalence(False, "different", "SymPy shows the difference is not zero",
+                                evidence.points, difference=evidence.difference),
+                    self._widest_gap())
+        if evidence.points == 0 and evidence.undefined:
+            point = evidence.undefined[0]
+            return (Equivalence(False, "different", "undefined where the derivative exists"),
+                    Disagreement(point, None, _value(self.derivative, point, self.impls)))
+        if evidence.verdict == "unknown":
+            return Equivalence(False, "different",
+                               "no point where both are defined, and no symbolic proof"), None
+        part = ""
+        if evidence.undefined:
+            part, why = self._part(evidence.undefined)
+            note = "; ".join(filter(None, [why, note]))
+        if evidence.method == "symbolic":
+            return Equivalence(True, "symbolic", "equal to the derivative (symbolic)",
+                               evidence.points, corners, note, part=part), None
+        # random points never land on the answer's own jumps and corners: say so
+        own = [g for g in _corners(self.answer) if g not in corners]
+        if own:
+            where = ", ".join(f"{g.pretty()} = 0" for g in own)
+            note = "; ".join(filter(None, [note, f"your answer jumps or has a corner where "
+                                                 f"{where}; it was not compared there"]))
+        return Equivalence(True, "numeric", f"equal to the derivative at {evidence.points} "
+                           "points, to at least 30 digits (numeric evidence only: no "
+                           "symbolic proof in time)", evidence.points, corners, note,
+                           part=part), None
+
+    def _part(self, undefined: Sequence[dict[str, float]]) -> tuple[str, str]:
+        """For an answer that has no real value on part of the derivative's domain: where
+        it is correct, in words (``x ≥ 0``; "your answer is defined" when SymPy cannot say),
+        and why it is not correct elsewhere."""
+        where = ""
+        if len(self.names) == 1:
+            where = domain_text(self.answer, self.variable, remaining(2.0)) or ""
+        why = "your answer has no real value at some points where the derivative exists"
+        try:
+            evaluate(self.answer, undefined[0], abstract=self.impls)
+        except UndefinedError as err:
+            why += f": {err}"
+        return where or "your answer is defined", why
+
+    def _widest_gap(self) -> Disagreement | None:
+        """The sample where answer and derivative differ most, for a difference SymPy found
+        that no sample point showed clearly (e^(−(x−50)²))."""
+        pairs = [s for s in self.samples if s.answer is not None]
+        if not pairs:
+            return None
+        s = max(pairs, key=lambda s: abs(s.answer - s.derivative))  # type: ignore[operator]
+        if s.answer == s.derivative:
+            return None     # no sample shows it: the difference SymPy found says it all
+        return Disagreement(s.point, s.answer, s.derivative)
+
+    def _equivalence_in_floats(self, budget: float) -> tuple[Equivalence, Disagreement | None]:
+        """Trees too large for SymPy: floats at the sample points, rechecked precisely
+        where SymPy can take the pieces."""
         agreed = 0
         for s in self.samples:
             if s.answer is not None and close(s.answer, s.derivative):
@@ -646,6 +727,14 @@ def _ratio_hint(expr: Expr, variable: str, ratio: Fraction,
 
 
 # ── piece-by-piece comparison ────────────────────────────────────────────────
+def _value(e: Expr, point: dict[str, float], impls: Any) -> float:
+    """``e`` at ``point`` in floats (±inf beyond them)."""
+    try:
+        return evaluate(e, point, abstract=impls)
+    except UndefinedError as err:
+        return math.inf if err.overflow else math.nan
+
+
 def _values(e: Expr, samples: list[_Sample], impls: Any) -> list[float | None]:
     out: list[float | None] = []
     for s in samples:

@@ -76,7 +76,8 @@ def _verdict(r: CheckResult, width: int) -> list[Row]:
     op = _op(r, width)
     answer = _show(r.answer, CLIP * width)
     if r.correct:
-        mark, words, rel = ("✓ ", "good"), "Correct: ", "="
+        part = r.equivalence.part
+        mark, words, rel = ("✓ ", "good"), f"Correct where {part}: " if part else "Correct: ", "="
     else:
         mark, words, rel = ("✗ ", "bad"), "Not the derivative: ", "≠"
     one = f"{mark[0]}{words}{answer} {rel} {op}"
@@ -175,6 +176,13 @@ def _disagreement_rows(r: CheckResult, width: int) -> list[Row]:
         else:
             text = (f"At {at} your answer is {_num(d.answer)}, but the derivative is "
                     f"{_num(d.derivative)}.")
+            if _num(d.answer) == _num(d.derivative):  # close: say by how much
+                text = text[:-1] + f" (they differ by {number_text(d.answer - d.derivative)})."
+        rows += [(2, [(line, "words")]) for line in _wrap(text, 2, width)]
+    gap = r.equivalence.difference
+    if gap is not None:
+        text = (f"Your answer − the derivative = {_show(gap, CLIP * width).replace(' ', NBSP)}, "
+                "which SymPy shows is not zero.")
         rows += [(2, [(line, "words")]) for line in _wrap(text, 2, width)]
     c = r.comparison
     if c is None:

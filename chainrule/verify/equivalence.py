@@ -226,8 +226,8 @@ def same_form(candidate: Expr, answer: Expr) -> bool:
 # ── where to look ────────────────────────────────────────────────────────────
 CANDIDATES = 400        # points tried to find the ones inside the domain
 WIDE_FROM, WIDE_TO = -3.0, 6.0   # log10 of the magnitudes of the wide points
-NEED_WIDE = 2           # agreeing points beyond the small ranges a verdict needs, when the
-                        # domain has any there
+NEED_WIDE = 18          # agreeing points beyond the small ranges a verdict needs, when the
+                        # domain has any there: every decade up to 10⁶, either sign
 MIN_DIGITS, MAX_DIGITS = 30, 1500   # precision of a value: from, and at most
 SETTLED = 1e-12         # a value whose P- and 2P-digit results differ by at most this
                         # (relatively) has settled
@@ -240,20 +240,22 @@ def _sig(v: float) -> float:
 def sample_points(names: Sequence[str], seed: int,
                   count: int = CANDIDATES) -> list[dict[str, float]]:
     """Points to try, every coordinate with at most 6 significant digits: of every three,
-    two from the small ranges (:data:`RANGES`) and one of magnitude 10⁻³ … 10⁶, either
-    sign.
+    two from the small ranges (:data:`RANGES`) and one wide — in turn from every decade
+    from 10⁻³ to 10⁶, with either sign.
 
         >>> [round(p["x"], 3) for p in sample_points(["x"], 1, 6)]
-        [-1.463, 2.55, 7481.21, 2.512, -0.096, -731.706]
+        [-1.463, 2.55, 0.006, 1.802, -0.009, -0.003]
     """
     rng = random.Random(seed)
+    decades = int(WIDE_TO - WIDE_FROM)
 
     def draw(i: int) -> float:
         if i % 3 < 2:
             lo, hi = RANGES[(i // 3 * 2 + i % 3) % len(RANGES)]
             return _sig(rng.uniform(lo, hi))
-        magnitude = 10 ** rng.uniform(WIDE_FROM, WIDE_TO)
-        return _sig(magnitude if rng.random() < 0.6 else -magnitude)
+        j = i // 3           # the wide points go through every decade, with either sign
+        magnitude = 10 ** (WIDE_FROM + (j // 2) % decades + rng.random())
+        return _sig(magnitude if j % 2 == 0 else -magnitude)
 
     return [{n: draw(i) for n in names} for i in range(count)]
 
@@ -516,10 +518,12 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
     ``fallback(point)`` estimates ``second`` where its formula has no value (SymPy's
     0^x·ln 0 for d/dx 0^x): a float, compared as an estimate (:func:`close_to_estimate`);
     it raises ValueError or UndefinedError where it cannot tell."""
+    from chainrule import budget as job
     from chainrule.errors import UndefinedError
     from chainrule.evaluate import evaluate
     from chainrule.verify.sympy_bridge import to_sympy
 
+    budget = job.remaining(budget)
     start = time.perf_counter()
     impls = abstract["impls"] if abstract else None
     a_sym = to_sympy(first, abstract=_concrete_functions(abstract))
@@ -532,9 +536,14 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
     wide_seen = False
     sampling_end = start + budget
     points = [*sample_points(names, seed), *extra_points]
+    small = 0
     for point in points:
         if time.perf_counter() > sampling_end:
             break
+        job.check()
+        far = is_wide(point)
+        if not far and small >= need:
+            continue                      # enough small points: look further out
         try:
             evaluate(domain, point, strict=True, abstract=impls)
         except UndefinedError:
@@ -565,12 +574,14 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
             return Evidence("different", "numeric", agreed, point, _float(a[0]),
                             _float(b[0]), undefined=tuple(undefined))
         agreed += 1
-        if is_wide(point):
+        if far:
             wide += 1
             wide_seen = True
-        if agreed >= need and (wide >= NEED_WIDE or (not wide_seen and agreed >= 2 * need)):
+        else:
+            small += 1
+        if small >= need and (wide >= NEED_WIDE or (not wide_seen and agreed >= 2 * need)):
             break
-    left = max(0.5, budget - (time.perf_counter() - start))
+    left = job.remaining(max(0.5, budget - (time.perf_counter() - start)))
     shown, difference = symbolic_verdict(first, second if second_symbolic is None
                                          else second_symbolic, left, max_ops=max_ops)
     if shown is True:
