@@ -530,12 +530,15 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
     b_sym = _sympy_form(second) if isinstance(second, Expr) else second
     if isinstance(second, Expr) and abstract is not None:
         b_sym = to_sympy(second, abstract=_concrete_functions(abstract))
+    sampling_end = start + budget
+    points = [*sample_points(names, seed), *extra_points]
+    symbolic_form = second if second_symbolic is None else second_symbolic
+    if _quickly_equal(first, symbolic_form, min(budget, QUICK_BUDGET)):
+        return _where_defined(first, domain, points, impls, need, sampling_end)
     fa, fb = Precise(a_sym, names), Precise(b_sym, names)
     agreed = wide = 0
     undefined: list[dict[str, float]] = []
     wide_seen = False
-    sampling_end = start + budget
-    points = [*sample_points(names, seed), *extra_points]
     small = 0
     for point in points:
         if time.perf_counter() > sampling_end:
@@ -582,8 +585,7 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
         if small >= need and (wide >= NEED_WIDE or (not wide_seen and agreed >= 2 * need)):
             break
     left = job.remaining(max(0.5, budget - (time.perf_counter() - start)))
-    shown, difference = symbolic_verdict(first, second if second_symbolic is None
-                                         else second_symbolic, left, max_ops=max_ops)
+    shown, difference = symbolic_verdict(first, symbolic_form, left, max_ops=max_ops)
     if shown is True:
         return Evidence("equal", "symbolic", agreed, undefined=tuple(undefined), wide=wide)
     if shown is False:
@@ -592,6 +594,52 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
     if agreed:
         return Evidence("equal", "numeric", agreed, undefined=tuple(undefined), wide=wide)
     return Evidence("unknown", "none", 0, undefined=tuple(undefined))
+
+
+QUICK_BUDGET = 1.0   # seconds for the first, cheap symbolic look (equal as written, expanded)
+
+
+def _quickly_equal(ours: Expr, theirs: Any, budget: float) -> bool:
+    """Whether the two are equal as SymPy writes them, or once expanded (no simplify)."""
+    import sympy as sp
+
+    from chainrule.verify.sympy_bridge import run_with_budget, to_sympy
+
+    def work() -> bool:
+        a = to_sympy(ours)
+        b = to_sympy(theirs) if isinstance(theirs, Expr) else theirs
+        if a == b:
+            return True
+        if a.has(sp.Subs, sp.Derivative) or b.has(sp.Subs, sp.Derivative):
+            return False
+        return bool(sp.expand(a - b) == 0)
+
+    done, value = run_with_budget(work, budget)
+    return bool(done and value is True)
+
+
+def _where_defined(first: Expr, domain: Expr, points: Sequence[dict[str, float]], impls: Any,
+                   need: int, end: float) -> Evidence:
+    """For two formulas already shown equal: the points where the domain is differentiable
+    (none at all calls for a closer look), and those where ``first`` has no real value."""
+    from chainrule.errors import UndefinedError
+    from chainrule.evaluate import evaluate
+    seen = wide = 0
+    undefined: list[dict[str, float]] = []
+    for point in points:
+        if time.perf_counter() > end or seen >= need + NEED_WIDE:
+            break
+        try:
+            evaluate(domain, point, strict=True, abstract=impls)
+        except UndefinedError:
+            continue
+        real = _real_at(first, point, impls)
+        if real is False:
+            undefined.append(point)
+            continue
+        seen += 1
+        wide += is_wide(point)
+    return Evidence("equal", "symbolic", seen, undefined=tuple(undefined), wide=wide)
 
 
 def symbolic_verdict(ours: Expr, theirs: Any, budget: float, *,
