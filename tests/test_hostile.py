@@ -291,6 +291,31 @@ CATALOGUE = [
     row(Answer("sqrt(2 - sqrt(2)^2) + x", "1"), "undefined", "rounding-never-refuses"),
     row(Answer("log(1e-400)*x", "log(1/1" + "0" * 400 + ")"), "undefined", "tiny-but-positive"),
 
+    # ── no real value for any x: refused as ln(−2) is, never "proven" ─────────────────
+    row(Refused("(-2)^x", UndefinedError, "undefined for every value of x but whole numbers"),
+        "nowhere", "negative-base"),
+    row(Refused("sqrt(-x^2-1)", UndefinedError, "undefined for every value of x"), "nowhere",
+        "sqrt"),
+    row(Refused("asin(x^2+2)", UndefinedError, "undefined for every value of x"), "nowhere",
+        "asin"),
+    row(Refused("atanh(x^2+1)", UndefinedError, "undefined for every value of x"), "nowhere",
+        "atanh"),
+    row(Refused("log(-exp(x))", UndefinedError, "undefined for every value of x"), "nowhere",
+        "log-of-negative"),
+    row(Refused("acosh(sin(x) - 3)", UndefinedError, "undefined for every value of x"),
+        "nowhere", "acosh-below-1"),
+    row(Answer("sqrt(1e-9 - x^2)", "-x/sqrt(1/1000000000 - x**2)"), "nowhere", "tiny-domain"),
+    row(Answer("acosh(x/200)", "1/(200*sqrt((x/200)**2 - 1))"), "nowhere", "far-domain"),
+
+    # ── every scale: large constants, high frequencies, cancellation ──────────────────
+    row(Answer("t + 1.496e11", "1"), "scale", "astronomical-unit"),
+    row(Answer("x + 6.022e23", "1"), "scale", "avogadro"),
+    row(Answer("sin(x) + 10^17", "cos(x)"), "scale", "huge-constant"),
+    row(Answer("cos(x+10^16)", "-sin(x + 10000000000000000)"), "scale", "huge-shift"),
+    row(Answer("(x+10^12)^2", "2*(x + 1000000000000)"), "scale", "huge-square"),
+    row(Answer("sin(2*pi*2000*t)", "4000*pi*cos(4000*pi*t)"), "scale", "2kHz-tone"),
+    row(Answer("sin(10^6*x)", "1000000*cos(1000000*x)"), "scale", "megahertz"),
+
     # ── the variable ──────────────────────────────────────────────────────────────
     row(Refused("x^2", UsageError, "must be a symbol name", wrt="x.y"), "wrt", "attribute"),
     row(Refused("x^2", UsageError, "must be a symbol name", wrt="1"), "wrt", "number"),
@@ -334,7 +359,7 @@ def test_catalogue(case: Refused | Answer) -> None:
 def test_every_family_is_in_the_catalogue() -> None:
     families = {p.id.split(":")[0] for p in CATALOGUE}  # type: ignore[attr-defined]
     assert {"code", "big", "nesting", "length", "empty", "unbalanced", "dangling", "unknown",
-            "unicode", "names", "undefined", "wrt"} <= families
+            "unicode", "names", "undefined", "nowhere", "scale", "wrt"} <= families
     assert len(CATALOGUE) >= 150
 
 
