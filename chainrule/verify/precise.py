@@ -9,7 +9,8 @@ is u positive — is a sign, and a sign of an mpmath number counts only once it 
 *settled*: the same, with nearly the same magnitude, at two precisions. The precision
 starts from the sizes of the numbers involved (10⁻³⁰⁰ needs a thousand bits) and doubles
 until every such sign is settled, up to a cap; a question still open there (tan at π/2,
-where cos u is exactly 0 but never exactly 0 in binary) is left to the caller.
+where cos u is exactly 0 but never exactly 0 in binary) is taken as exactly 0: the point
+is on the edge.
 
     >>> from chainrule.parser import parse
     >>> from fractions import Fraction
@@ -41,7 +42,7 @@ from chainrule.functions import FUNCTIONS
 
 __all__ = ["Precise", "Undefined", "precise_value", "precise_number", "MAX_EXPONENT"]
 
-CAP_BITS = 1 << 15        # the highest precision tried (≈ 9 900 digits)
+CAP_BITS = 1 << 14        # the highest precision tried (≈ 4 900 digits)
 VALUE_BITS = 1 << 10      # a value that is not settled by then is ≈ 0 from cancellation
 FRACTION_BITS = 1 << 15   # an exact numerator or denominator longer than this goes mpmath
 MAX_EXPONENT = 10 ** 6    # |value| beyond 10^±MAX_EXPONENT is too large to compute here
@@ -138,11 +139,13 @@ class _Run:
     """One evaluation at one precision. The signs of mpmath numbers it asked are kept in
     ``trace``, in order, to be compared with the next precision's."""
 
-    def __init__(self, prec: int, strict: bool) -> None:
+    def __init__(self, prec: int, strict: bool, trace: list[Number],
+                 zero: frozenset[int] = frozenset()) -> None:
         self.ctx = _context()
         self.ctx.prec = prec
         self.strict = strict
-        self.trace: list[Number] = []
+        self.trace = trace
+        self.zero = zero  # the questions (by place in the trace) taken as exactly 0
         self.memo: dict[Expr, Number] = {}
 
     # ── numbers ──
@@ -158,6 +161,8 @@ class _Run:
         if isinstance(v, Fraction):
             return (v > 0) - (v < 0)
         self.trace.append(v)
+        if len(self.trace) - 1 in self.zero:
+            return 0
         return int(v > 0) - int(v < 0)
 
     def cmp1(self, v: Number) -> int:
@@ -452,19 +457,18 @@ class _Outcome:
         return not self.trace and (self.fail is not None or isinstance(self.value, Fraction))
 
 
-def _attempt(expr: Expr, point: Mapping[str, Expr], prec: int, strict: bool) -> _Outcome:
-    values = {}
+def _attempt(expr: Expr, point: Mapping[str, Expr], prec: int, strict: bool,
+             zero: frozenset[int]) -> _Outcome:
     trace: list[Number] = []
+    values = {}
     for name, e in point.items():
-        r = _Run(prec, False)
-        values[name] = r.run(e, {})  # a point's value always exists (inputs checked it)
-        trace += r.trace
-    r = _Run(prec, strict)
+        values[name] = _Run(prec, False, trace, zero).run(e, {})  # a point's value exists
+    r = _Run(prec, strict, trace, zero)
     try:
         value = r.run(expr, values)
     except _Fail as fail:
-        return _Outcome(prec, trace + r.trace, fail=fail, memo=r.memo)
-    return _Outcome(prec, trace + r.trace, value=value, memo=r.memo)
+        return _Outcome(prec, trace, fail=fail, memo=r.memo)
+    return _Outcome(prec, trace, value=value, memo=r.memo)
 
 
 def _close(a: Number, b: Number, rel: float) -> bool:
@@ -481,15 +485,21 @@ def _close(a: Number, b: Number, rel: float) -> bool:
     return bool(abs(a - b) <= abs(b) * rel)
 
 
-def _settled(a: _Outcome, b: _Outcome) -> bool:
-    """The signs asked at the lower precision, and so what failed, stand at the higher."""
-    if len(a.trace) != len(b.trace):
-        return False
-    if not all(_close(x, y, 0.25) for x, y in zip(a.trace, b.trace)):
-        return False
-    if (a.fail is None) != (b.fail is None):
-        return False
-    return a.fail is None or b.fail is None or a.fail.node is b.fail.node
+_SETTLED = -1   # every question settled, and so what failed
+_ODD = -2       # the runs differ where no question explains it
+
+
+def _open(a: _Outcome, b: _Outcome, zero: frozenset[int]) -> int:
+    """The first question (its place in the trace) whose sign the higher precision does not
+    confirm; :data:`_SETTLED` when all stand."""
+    for i, (x, y) in enumerate(zip(a.trace, b.trace)):
+        if i not in zero and not _close(x, y, 0.25):
+            return i
+    if len(a.trace) != len(b.trace) or (a.fail is None) != (b.fail is None):
+        return _ODD
+    if a.fail is not None and b.fail is not None and a.fail.node is not b.fail.node:
+        return _ODD
+    return _SETTLED
 
 
 def _start(expr: Expr, point: Mapping[str, Expr]) -> int:
@@ -506,36 +516,52 @@ def precise_value(expr: Expr, point: Mapping[str, Expr], *,
     """``expr`` at ``point`` (every symbol an exact constant expression): its value, or
     where it has none; ``strict`` also requires every function to be differentiable there.
 
-    None when this cannot be decided: an abstract or run-time defined function, or a sign
-    still unsettled at the precision cap (an argument exactly at an edge, such as tan at
-    π/2, found only by exact algebra)."""
+    A question still open at the precision cap — cos u under tan at u = π/2, which is 0
+    but never exactly 0 in binary — is taken as exactly 0: the point is on the edge.
+
+    None when this cannot be decided: an abstract or run-time defined function, or runs
+    that disagree where no question explains it."""
     prec = _start(expr, point)
+    zero: frozenset[int] = frozenset()
     try:
-        before = _attempt(expr, point, prec, strict)
+        before = _attempt(expr, point, prec, strict, zero)
         while True:
             if before.exact:
                 return _result(before)
-            if prec >= CAP_BITS:
-                return None
-            prec *= 2
-            after = _attempt(expr, point, prec, strict)
-            if _settled(before, after):
+            after = _attempt(expr, point, 2 * prec, strict, zero)
+            open_at = _open(before, after, zero)
+            if open_at == _SETTLED:
                 if after.fail is not None:
-                    return _result(after)
+                    return _result(after, before, zero)
                 if _close(before.value, after.value, 2.0 ** -40):
                     return _result(after)
-                if prec >= VALUE_BITS:  # ≈ 0 by cancellation: its sign cannot be told
+                if 2 * prec >= VALUE_BITS:  # ≈ 0 by cancellation: its sign cannot be told
                     return _result(after, sign_known=False)
+            elif open_at == _ODD or (2 * prec >= CAP_BITS and len(zero) >= 8):
+                return None
+            elif 2 * prec >= CAP_BITS:  # on the edge: that question's answer is 0
+                zero |= {open_at}
+                before = _attempt(expr, point, prec, strict, zero)
+                continue
+            prec *= 2
             before = after
     except (_Unsupported, _Fail, RecursionError, TypeError, ValueError, KeyError,
             ArithmeticError):
         return None
 
 
-def _result(o: _Outcome, sign_known: bool = True) -> Precise | Undefined:
+def _result(o: _Outcome, before: _Outcome | None = None, zero: frozenset[int] = frozenset(),
+            sign_known: bool = True) -> Precise | Undefined:
     if o.fail is not None:
         node = o.fail.node
-        values = {c: _to_decimal(o.memo[c]) for c in node.children if c in o.memo}
+        values = {}
+        for c in node.children:
+            if c in o.memo:
+                v = o.memo[c]
+                if zero and before is not None and c in before.memo \
+                        and not _close(before.memo[c], v, 2.0 ** -40):
+                    v = Fraction(0)  # noise about the edge taken as 0: it is 0
+                values[c] = _to_decimal(v)
         return Undefined(node, values, o.fail.overflow)
     v = o.value
     exact = v if isinstance(v, Fraction) else None
