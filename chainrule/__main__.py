@@ -1,3 +1,3 @@
-from chainrule.cli import main
+from chainrule._console import main
 
-main(prog_name="chainrule")
+main()

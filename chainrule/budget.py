@@ -31,8 +31,9 @@ from typing import Any, Literal
 
 from chainrule.errors import BudgetExceeded
 
-__all__ = ["Job", "Stopped", "job", "current", "remaining", "check", "tick", "too_big", "doing",
-           "keep", "BudgetExceeded", "DEFAULT_TIMEOUT", "FLOOR", "MAX_NODES", "timeout_option"]
+__all__ = ["Job", "Stopped", "Interrupted", "interrupt", "job", "current", "remaining", "check",
+           "tick", "too_big", "doing", "keep", "BudgetExceeded", "DEFAULT_TIMEOUT", "FLOOR",
+           "MAX_NODES", "timeout_option"]
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds of wall clock for one job unless the caller says otherwise (0 or None: none)."""
@@ -164,6 +165,24 @@ def check(what: str = "") -> None:
     open_job = _CURRENT.get()
     if open_job is not None and open_job.expired():
         raise open_job.stop(what)
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived during a job (raised by :func:`interrupt`, the command
+    line's signal handler). A ``BaseException``, like ``KeyboardInterrupt``, so no
+    ``except Exception`` on the way swallows it; the command line catches it, shows the
+    job's answer so far and exits 128 + ``signum`` (130, 143)."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {self.name}")
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """A signal handler: raise :class:`Interrupted` in the main thread."""
+    raise Interrupted(signum)
 
 
 _ticks = 0

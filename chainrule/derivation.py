@@ -172,9 +172,14 @@ def derive(expr: Expr, variable: str, *, order: int = 1, simplify: str = "light"
                     verification = skipped()
                 else:
                     budget.doing(f"proving {label}")
-                    verification = _checked(partial(verify_derivative, current, variable,
-                                                    result, budget=budget.remaining(5.0),
-                                                    what=what), what)
+                    given = budget.remaining(5.0)
+                    try:
+                        verification = _checked(partial(verify_derivative, current, variable,
+                                                        result, budget=given, what=what), what)
+                    except VerificationError as err:
+                        if given < 5.0 and err.point is None:  # not wrong: out of time
+                            raise budget.current().stop(f"proving {label}") from err
+                        raise
                     if verify == "steps":
                         budget.doing(f"proving every step of {label}")
                         _checked(partial(_verify_steps, steps), "a step")

@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from chainrule import budget
 from chainrule.backprop.gradients import grad
-from chainrule.errors import UndefinedError, UsageError
+from chainrule.budget import DEFAULT_TIMEOUT, Stopped, doing, job, tick
+from chainrule.errors import BudgetExceeded, UndefinedError, UsageError
 from chainrule.evaluate import evaluate, number_text
 from chainrule.inputs import point_floats
 from chainrule.options import GradientVerifyMode
@@ -33,12 +35,15 @@ __all__ = ["descend", "Descent", "GROWING"]
 
 GROWING = 10        # J growing this many steps in a row (and above its start) is divergence
 MAX_STEPS = 10_000_000
+MAX_HISTORY = 1000  # rows a run keeps (every k-th step, and the last): memory stays bounded
 
 
 @dataclass
 class Descent(Result):
-    """A gradient-descent run. ``history[k]`` is the state after k steps: ``{"iteration": k,
-    "J": J, "parameters": {name: value}, "gradient_norm": |∇J|}``."""
+    """A gradient-descent run. ``history`` holds the state after every ``kept_every``-th
+    step and after the last (at most :data:`MAX_HISTORY` + 1 rows, whatever ``steps``):
+    ``{"iteration": k, "J": J, "parameters": {name: value}, "gradient_norm": |∇J|}``.
+    ``stopped`` is set when the job's budget ran out (or it was interrupted) on the way."""
 
     kind: ClassVar[str] = "descent"
 
@@ -52,6 +57,9 @@ class Descent(Result):
     reason: str = ""                        # why the run stopped early, if it did
     verification: Any = None
     text: str | None = None
+    taken: int = 0                          # steps taken
+    kept_every: int = 1                     # the history keeps every kept_every-th step
+    stopped: Stopped | None = None
 
     @property
     def final(self) -> dict[str, float]:
@@ -81,11 +89,13 @@ class Descent(Result):
             "schema": SCHEMA, "kind": "descent",
             "input": self.text if self.text is not None else str(self.expr),
             "wrt": list(self.wrt), "start": self.start, "lr": self.lr, "steps": self.steps,
-            "steps_taken": len(self.history) - 1,
+            "steps_taken": self.taken,
             "diverged": self.diverged, "reason": self.reason, "hint": self.hint,
             "verification": self.verification.to_dict() if self.verification else None,
             "final": {"J": self.history[-1]["J"], "parameters": self.final},
             "history": self.history,
+            **({"history_every": self.kept_every} if self.kept_every > 1 else {}),
+            **({"stopped": self.stopped.to_dict()} if self.stopped is not None else {}),
         }
 
 
@@ -106,13 +116,26 @@ def _why_undefined(result: Any, values: Mapping[str, float]) -> str:
 
 def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1,
             steps: int = 100, verify: GradientVerifyMode = "final",
-            progress: Callable[[int, float], None] | None = None) -> Descent:
+            progress: Callable[[int, float], None] | None = None,
+            timeout: float | None = DEFAULT_TIMEOUT) -> Descent:
     """Run ``steps`` steps of gradient descent on ``expr`` from the point ``at``.
 
     ``wrt`` names the parameters that move; every other symbol keeps its value from ``at``
     (which must give every symbol, parameters included, a value). ``progress(k, J)`` is
-    called after each step. Returns the :class:`Descent` with the history.
+    called after each step. Returns the :class:`Descent` with the history (every step for
+    up to :data:`MAX_HISTORY` steps, else every k-th and the last).
+
+    ``timeout`` is the wall clock of the whole call in seconds (default 60; 0 or None for
+    none), the proof of the gradient included; when it runs out during the steps,
+    :class:`chainrule.BudgetExceeded` is raised with the run so far as its ``partial``.
     """
+    with job(timeout):
+        return _descend(expr, wrt, at, lr=lr, steps=steps, verify=verify, progress=progress)
+
+
+def _descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float, steps: int,
+             verify: GradientVerifyMode, progress: Callable[[int, float], None] | None
+             ) -> Descent:
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) \
             or lr <= 0:
         raise UsageError(f"the learning rate must be a positive number, not {lr!r}")
@@ -121,7 +144,11 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
     if wrt is None:
         raise UsageError("say which symbols are the parameters to move, e.g. wrt=\"w1,w2\"")
     point = point_floats(at)
-    result = grad(expr, wrt, verify=verify)
+    try:
+        result = grad(expr, wrt, verify=verify)
+    except BudgetExceeded as err:
+        err.partial = None  # no step was taken
+        raise
     symbols = set(result.expr.free_symbols) | set(result.wrt)
     missing = sorted(p for p in symbols if p not in point)
     if missing:
@@ -133,9 +160,30 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
                          "the expression")
     f = result.compile()
     run = Descent(result.expr, result.wrt, dict(point), float(lr), steps,
-                  verification=result.verification, text=result.text)
-    values = dict(point)
+                  verification=result.verification, text=result.text,
+                  kept_every=max(1, -(-steps // MAX_HISTORY)))
+    budget.keep(run)
+    doing(f"descending ({steps:,} steps)")
+    last: list[dict[str, Any]] = []  # the latest state, kept in the history at the end
+    try:
+        _steps(run, result, f, dict(point), progress, last)
+    except BudgetExceeded as err:
+        run.stopped = Stopped.of(err)
+        err.partial = run
+        raise
+    finally:
+        if last and (not run.history or run.history[-1] is not last[0]):
+            run.history.append(last[0])
+    return run
+
+
+def _steps(run: Descent, result: Any, f: Any, values: dict[str, float],
+           progress: Callable[[int, float], None] | None, last: list[dict[str, Any]]) -> None:
+    """Take the run's steps, keeping every ``run.kept_every``-th state in its history and the
+    latest in ``last``."""
+    steps, lr, every = run.steps, run.lr, run.kept_every
     streak = 0
+    first = previous = math.nan
     for k in range(steps + 1):
         try:
             J, gradient = f(**values)
@@ -155,24 +203,29 @@ def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1
                           f"step {k} left the domain where J is defined: {why}")
             break
         norm = math.hypot(*(gradient[p] for p in result.wrt))  # no overflow on the way
-        run.history.append({"iteration": k, "J": float(J),
-                            "parameters": {p: float(values[p]) for p in result.wrt},
-                            "gradient_norm": norm})
+        row = {"iteration": k, "J": float(J),
+               "parameters": {p: float(values[p]) for p in result.wrt}, "gradient_norm": norm}
+        last[:] = [row]
+        run.taken = k
+        if k % every == 0:
+            run.history.append(row)
         if progress is not None:
             progress(k, float(J))
-        if k > 0:
-            streak = streak + 1 if J > run.history[-2]["J"] else 0
-            first = run.history[0]["J"]
+        tick()
+        if k == 0:
+            first = float(J)
+        else:
+            streak = streak + 1 if J > previous else 0
             if streak >= GROWING and J > first:
                 run.diverged = True
                 run.reason = (f"J grew at each of the last {GROWING} steps, from "
                               f"{number_text(first)} at the start to {number_text(J)} at step {k}")
                 break
+        previous = float(J)
         if k == steps:
             break
         for p in result.wrt:
             values[p] = values[p] - lr * gradient[p]
-    return run
 
 
 def plot_descent(run: Descent, path: str) -> None:

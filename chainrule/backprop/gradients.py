@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from chainrule import budget
 from chainrule.backprop.sweep import Sweep, operation_count, reverse_sweep
 from chainrule.budget import DEFAULT_TIMEOUT, Stopped, doing, job
-from chainrule.errors import BudgetExceeded, UndefinedError, UsageError
+from chainrule.errors import BudgetExceeded, UndefinedError, UsageError, VerificationError
 from chainrule.evaluate import central_difference
 from chainrule.expr import Expr, free_symbols
 from chainrule.inputs import as_expr, resolve_variable
@@ -297,8 +297,14 @@ def grad(expr: Any, wrt: Any = None, *, verify: GradientVerifyMode = "final",
                         progress(i, len(names), p)
                     budget.doing(f"proving ∂/∂{p} ({i + 1} of {len(names)})" if len(names) > 1
                                  else f"proving ∂/∂{p}")
-                    verifications[p] = verify_derivative(
-                        parsed, p, partials[p], budget=budget.remaining(5.0), what=f"∂/∂{p}")
+                    given = budget.remaining(5.0)
+                    try:
+                        verifications[p] = verify_derivative(parsed, p, partials[p],
+                                                             budget=given, what=f"∂/∂{p}")
+                    except VerificationError as err:
+                        if given < 5.0 and err.point is None:  # not wrong: out of time
+                            raise budget.current().stop(f"proving ∂/∂{p}") from err
+                        raise
             except BudgetExceeded as err:
                 err.partial = GradResult(parsed, names, sweep, partials, dict(verifications),
                                          simplify, text, stopped=Stopped.of(err))

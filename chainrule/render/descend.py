@@ -87,7 +87,12 @@ def _rows(run: Descent, width: int) -> Rows:
     out.append(Table(header, [[M(c, c.replace("−", "-")) for c in r] for r in rows],
                      "r" * len(header), level=1))
     stride = _stride(len(run.history))
-    if stride > 1:
+    kept = run.kept_every
+    if kept > 1:  # a long run keeps a bounded history: say so
+        out.append((2, [(f"(every {stride * kept:,}th step and the last; the run keeps every "
+                         f"{kept:,}th step, {len(run.history):,} rows, in --format json)",
+                         "rule")]))
+    elif stride > 1:
         out.append((2, [(f"(every {stride}th step and the last; every step is in --format json)"
                          if stride > 3 else f"(every {'second' if stride == 2 else 'third'} "
                          "step and the last; every step is in --format json)", "rule")]))
@@ -97,8 +102,12 @@ def _rows(run: Descent, width: int) -> Rows:
     out.append((0, []))
 
     first, last = run.history[0]["J"], run.history[-1]["J"]
-    taken = len(run.history) - 1
-    if run.diverged:
+    taken = run.taken
+    if run.stopped is not None:
+        out.append((0, [(f"⏹ stopped after {taken:,} of {run.steps:,} steps: J went from "
+                         f"{number(first)} to {number(last)}.", "warn")]))
+        out.append((2, [(run.stopped.message, "rule")]))
+    elif run.diverged:
         out.append((0, [(f"✗ diverged: {run.reason}.", "error")]))
         out.append((2, [(f"hint: {run.hint}", "rule")]))
     else:

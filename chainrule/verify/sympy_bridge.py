@@ -7,13 +7,14 @@ from names our parser accepted, never from user text.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
-from chainrule.errors import ChainruleError
+from chainrule.errors import UsageError
 from chainrule.expr import (
     Add,
     Const,
@@ -30,17 +31,30 @@ from chainrule.expr import (
 )
 from chainrule.functions import FUNCTIONS
 
-__all__ = ["to_sympy", "from_sympy", "sympy_symbol", "sympy_simplify", "run_with_budget"]
+__all__ = ["to_sympy", "from_sympy", "read_user_sympy", "user_symbol_name", "sympy_symbol",
+           "sympy_simplify", "run_with_budget"]
 
-_SYMBOLS: dict[str, sp.Symbol] = {}
+# The latest symbols made, least recently used first: bounded, so that a long-lived process
+# (a server) seeing ever new names does not grow. Evicting one is harmless: SymPy symbols of
+# the same name and assumptions are equal.
+_SYMBOLS: OrderedDict[str, sp.Symbol] = OrderedDict()
+SYMBOLS_KEPT = 4096
+_SYMBOLS_LOCK = threading.Lock()
 _BIG = 10_000  # a power of numbers beyond this many bits is kept unevaluated
 
 
 def sympy_symbol(name: str) -> sp.Symbol:
     """Our symbols are real: the derivative of |x| is sign(x), not a complex expression."""
-    sym = _SYMBOLS.get(name)
-    if sym is None:
-        sym = _SYMBOLS[name] = sp.Symbol(name, real=True)
+    with _SYMBOLS_LOCK:
+        sym = _SYMBOLS.get(name)
+        if sym is not None:
+            _SYMBOLS.move_to_end(name)
+            return sym
+    sym = sp.Symbol(name, real=True)
+    with _SYMBOLS_LOCK:
+        _SYMBOLS[name] = sym
+        while len(_SYMBOLS) > SYMBOLS_KEPT:
+            _SYMBOLS.popitem(last=False)
     return sym
 
 
@@ -113,7 +127,7 @@ def _from_number(e: Any) -> Expr:
         return Num(Fraction(int(e.p), int(e.q)))
     if e.is_Float:
         return Num(Fraction(str(e)))
-    raise ChainruleError(f"cannot use the number {e} in chainrule")
+    raise UsageError(f"cannot use the number {e} in chainrule")
 
 
 def _from_mul(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
@@ -163,31 +177,35 @@ def _from_function(e: Any, kids: list[Expr]) -> Expr:
         return Func(name, tuple(kids))
     ours = _BY_SYMPY_NAME.get(name.lower())
     if ours is None:
-        raise ChainruleError(f"chainrule has no function {name}")
+        raise UsageError(f"chainrule has no function {name}")
     if isinstance(e, sp.Heaviside) and len(kids) == 2 and e.args[1] == sp.S.Half:
         kids = kids[:1]  # SymPy's Heaviside(u, 1/2): ours is 1/2 at 0 as well
     if len(kids) not in FUNCTIONS[ours].arities:
-        raise ChainruleError(f"chainrule cannot represent the SymPy expression {e}")
+        raise UsageError(f"chainrule cannot represent the SymPy expression {e}")
     return Func(ours, tuple(kids))
 
 
-def _from_derivative(e: Any) -> Expr:
+def _from_derivative(e: Any, names: dict[str, str] | None = None) -> Expr:
     """Derivative(f(x), x) or Subs(Derivative(f(ξ), ξ), ξ, u): an abstract f′."""
     if isinstance(e, sp.Subs):
         deriv, (point,) = e.args[0], e.args[2]
-        inner = from_sympy(point)
+        inner = from_sympy(point, names)
     else:
         deriv, inner = e, None
     fn = deriv.expr
     if fn.func.__name__ not in ("f", "g", "h") or len(fn.args) != 1:
-        raise ChainruleError(f"chainrule cannot represent {e}")
+        raise UsageError(f"chainrule cannot represent {e}")
     order = sum(int(n) for _, n in deriv.variable_count)
-    arg = inner if inner is not None else from_sympy(fn.args[0])
+    arg = inner if inner is not None else from_sympy(fn.args[0], names)
     return Func(fn.func.__name__, (arg,), order)
 
 
-def from_sympy(e: Any) -> Expr:
-    """Our expression for a SymPy expression (products with negative powers become quotients)."""
+def from_sympy(e: Any, names: dict[str, str] | None = None) -> Expr:
+    """Our expression for a SymPy expression (products with negative powers become quotients).
+
+    ``names`` renames symbols (θ → theta: see :func:`read_user_sympy`, which holds what a
+    user passes in to the rules text is held to). What cannot be represented is a
+    UsageError."""
     memo: dict[Any, Expr] = {}
     stack: list[tuple[Any, bool]] = [(e, False)]
     while stack:
@@ -195,18 +213,19 @@ def from_sympy(e: Any) -> Expr:
         if node in memo:
             continue
         if isinstance(node, (sp.Derivative, sp.Subs)):
-            memo[node] = _from_derivative(node)
+            memo[node] = _from_derivative(node, names)
             continue
         if not ready:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if a not in memo)
             continue
         kids = [memo[a] for a in node.args]
-        memo[node] = _convert(node, kids, memo)
+        memo[node] = _convert(node, kids, memo, names)
     return memo[e]
 
 
-def _convert(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
+def _convert(e: Any, kids: list[Expr], memo: dict[Any, Expr],
+             names: dict[str, str] | None = None) -> Expr:
     if e.is_Number:
         return _from_number(e)
     if e is sp.pi:
@@ -214,7 +233,7 @@ def _convert(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
     if e is sp.E:
         return Const("e")
     if e.is_Symbol:
-        return Symbol(e.name)
+        return Symbol(names.get(e.name, e.name) if names else e.name)
     if e.is_Add:
         return _from_add(e, kids)
     if e.is_Mul:
@@ -225,7 +244,132 @@ def _convert(e: Any, kids: list[Expr], memo: dict[Any, Expr]) -> Expr:
         return Func("exp", tuple(kids))
     if isinstance(e, (sp.Function, sp.Max)):
         return _from_function(e, kids)
-    raise ChainruleError(f"chainrule cannot represent the SymPy expression {e}")
+    raise UsageError(f"chainrule cannot represent the SymPy expression {e}")
+
+
+def read_user_sympy(e: Any) -> Expr:
+    """Our expression for a SymPy expression a user passed in, held to the rules text is
+    held to: every symbol's name must read, as text, as that one symbol (``Symbol("e")``
+    would print as e, which reads back as Euler's number); numbers are real and finite
+    (I, oo, nan, zoo are refused; a Float is the exact fraction of its decimal form); every
+    function is one of chainrule's (an undefined SymPy function only as the abstract f, g
+    or h of one argument); and the size, nesting and digit limits of the parser apply, as
+    do its checks of constants with no real value (asin(2)). A refusal is a UsageError."""
+    from chainrule.letform import printed_size
+    from chainrule.parser import MAX_LENGTH, MAX_NESTING, MAX_NUMBER_DIGITS
+    if not isinstance(e, sp.Basic):
+        raise UsageError(f"cannot differentiate a {type(e).__name__} from SymPy: pass a SymPy "
+                         "expression, text or a chainrule Expr")
+    names: dict[str, str] = {}
+    max_bits = int(MAX_NUMBER_DIGITS * 3.33) + 4  # about MAX_NUMBER_DIGITS decimal digits
+    stack: list[tuple[Any, int]] = [(e, 1)]
+    count = 0
+    while stack:
+        node, level = stack.pop()
+        count += 1
+        if count > MAX_LENGTH:
+            raise UsageError(f"the SymPy expression is too large: more than {MAX_LENGTH:,} "
+                             "parts (text is limited to as many characters)")
+        if level > MAX_NESTING:
+            raise UsageError(f"the SymPy expression is nested too deep: more than "
+                             f"{MAX_NESTING:,} levels (the limit for text too)")
+        _check_user_node(node, names, max_bits)
+        stack.extend((a, level + 1) for a in node.args if isinstance(a, sp.Basic))
+    expr = from_sympy(e, names)
+    if printed_size(expr, cap=MAX_LENGTH + 1) > MAX_LENGTH:
+        raise UsageError(f"the SymPy expression is too large: written out it has more than "
+                         f"{MAX_LENGTH:,} symbols")
+    _reads_as_text(expr)
+    return expr
+
+
+_NON_REAL = {"I": "the imaginary unit I: chainrule works with real numbers",
+             "oo": "infinity (oo): chainrule works with finite real numbers",
+             "-oo": "minus infinity (-oo): chainrule works with finite real numbers",
+             "zoo": "complex infinity (zoo), an undefined value such as 1/0",
+             "nan": "nan, not a number"}
+
+
+def _check_user_node(node: Any, names: dict[str, str], max_bits: int) -> None:
+    """One node of a user's SymPy expression: its symbol name, its number, its function."""
+    if node.is_Symbol:
+        if isinstance(node, (sp.Dummy, sp.Wild)):
+            raise UsageError(f"the SymPy expression has a {type(node).__name__} symbol "
+                             f"{node.name!r}; use sympy.Symbol")
+        if node.name not in names:
+            names[node.name] = user_symbol_name(node.name)
+        return
+    if node is sp.I or node in (sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise UsageError(f"the SymPy expression has {_NON_REAL[str(node)]}")
+    if node.is_Float:
+        _sign, _mantissa, exponent, bits = node._mpf_
+        if abs(exponent + bits) > max_bits:
+            raise UsageError(f"the SymPy number {node} is too large or too small: chainrule "
+                             "works with numbers of at most about "
+                             f"{int(max_bits / 3.33):,} digits (as text is)")
+        return
+    if node.is_Rational:
+        if max(int(node.p).bit_length(), int(node.q).bit_length()) > max_bits:
+            raise UsageError("a number in the SymPy expression is too large: chainrule works "
+                             f"with numbers of at most about {int(max_bits / 3.33):,} digits "
+                             "(as text is)")
+        return
+    if node.is_Number and not node.is_real:
+        raise UsageError(f"the SymPy expression has the number {node}, which is not real")
+    if isinstance(node, sp.core.function.AppliedUndef):
+        name = type(node).__name__
+        entry = FUNCTIONS.get(name)
+        abstract = [n for n, f in FUNCTIONS.items() if f.abstract]
+        if entry is None or not entry.abstract:
+            raise UsageError(f"the SymPy function {name!r} is not one of chainrule's; "
+                             f"undefined SymPy functions may be the abstract "
+                             f"{', '.join(abstract)} (of one argument) only")
+        if len(node.args) != 1:
+            raise UsageError(f"the abstract function {name} takes one argument, not "
+                             f"{len(node.args)}")
+
+
+def user_symbol_name(name: str) -> str:
+    """The name a user's SymPy symbol has in chainrule: the symbol its name reads as, as
+    text, by the parser's own rules (θ is theta); a UsageError saying how to name it when
+    the name does not read as one symbol (e, pi, lambda, I, nan, __x, xy = x·y, sin)."""
+    from chainrule.errors import ParseError
+    from chainrule.expr import Const
+    from chainrule.parser import parse
+    advice = "name it as you would in text, such as x, t, w1 or theta"
+    try:
+        read = parse(name) if name.strip() == name else None
+    except ParseError as err:
+        hint = f" ({err.hint})" if err.hint else ""
+        raise UsageError(f"the SymPy symbol {name!r} cannot be a chainrule symbol: "
+                         f"{err.message}{hint}; {advice}") from None
+    if isinstance(read, Symbol):
+        return read.name
+    if isinstance(read, Const):
+        what, spelled = (("Euler's number", "sympy.E") if read.name == "e"
+                         else ("the constant π", "sympy.pi"))
+        raise UsageError(f"the SymPy symbol {name!r} would be written {name}, which chainrule "
+                         f"reads as {what}; {advice} ({what} itself is {spelled})")
+    shown = read.pretty() if read is not None else repr(name)
+    raise UsageError(f"the SymPy symbol {name!r} would read as {shown}, not as one symbol; "
+                     f"{advice}")
+
+
+def _reads_as_text(expr: Expr) -> None:
+    """The parser's checks of constants (asin(2), log(x, 1)) and digits, through the text
+    that ``expr`` is written as: a SymPy input is refused where the same text would be."""
+    from chainrule.errors import ParseError
+    from chainrule.parser import parse
+    try:
+        text = str(expr)
+    except ValueError:  # an integer too long for Python to write as decimal digits
+        raise UsageError("a number in the SymPy expression is too large to work with") from None
+    try:
+        parse(text, strict=True)
+    except ParseError as err:
+        hint = f" ({err.hint})" if err.hint else ""
+        raise UsageError(f"the SymPy expression is refused as its text would be: "
+                         f"{err.message}{hint}") from None
 
 
 # ── bounded SymPy work ───────────────────────────────────────────────────────
