@@ -131,6 +131,17 @@ def test_a_point_that_does_not_exist_is_named_with_its_reason(
     assert words.split(" at ")[0].split(" where ")[0] in " ".join(at.split())
 
 
+def test_exactly_on_an_irrational_edge_the_reason_has_no_float_noise() -> None:
+    # sin π is 0, though no binary number is π: the question still open after thousands
+    # of digits is taken as 0, so the reason says 0, not 1.2e−16
+    s = chainrule.diff("abs(sin(x))").at(x="pi")
+    assert not s.defined and s.reason is not None
+    assert "|sin(x)| is not differentiable where sin(x) = 0 " in s.reason
+    assert s.value is not None and s.value.text == "0"
+    found = precise_value(parse("1/sin(x)^2"), {"x": parse("pi")})
+    assert isinstance(found, Undefined) and found.node == parse("1/sin(x)^2")
+
+
 def test_a_corner_keeps_its_one_sided_slopes() -> None:
     s = chainrule.diff("abs(x)").at(x=0)
     assert s.sides == (pytest.approx(-1), pytest.approx(1))

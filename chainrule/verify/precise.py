@@ -227,21 +227,25 @@ class _Run:
     def power(self, node: Expr, b: Number, e: Number) -> Number:
         ctx = self.ctx
         if not isinstance(e, Fraction):
-            # bᵉ with an irrational exponent: real for b > 0 (and 0 for b = 0, e > 0)
+            # bᵉ with an irrational exponent: real for b > 0, 0 for b = 0 and e > 0
             s = self.sgn(b)
             if s > 0:
                 return ctx.power(self.mp(b), e)
-            raise _Unsupported  # whether e is an integer is not decided here
-        sb = self.sgn(b)
+            if s == 0 and self.sgn(e) != 0:
+                if e < 0:
+                    raise _Fail(node)
+                return Fraction(0)
+            raise _Unsupported  # a negative base: whether e is an integer is not decided
         if e.denominator == 1:
             n = e.numerator
-            if sb == 0:
-                if n < 0:
-                    raise _Fail(node)
-                return Fraction(1) if n == 0 else Fraction(0)
+            if n == 0:
+                return Fraction(1)  # 0⁰ = 1, as floats have it
+            if n < 0 and self.sgn(b) == 0:
+                raise _Fail(node)
             if isinstance(b, Fraction) and abs(n) * _bits(b) <= FRACTION_BITS:
                 return b ** n
             return ctx.power(self.mp(b), n)
+        sb = self.sgn(b)
         if sb < 0:
             raise _Fail(node)  # a negative base, a fractional exponent: as real_pow
         if sb == 0:
