@@ -36,7 +36,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from chainrule.budget import DEFAULT_TIMEOUT, doing, job, remaining
+from chainrule.budget import DEFAULT_TIMEOUT, doing, job, remaining, tick
 from chainrule.checking.mistakes import (
     BY_KIND,
     CATALOGUE,
@@ -367,6 +367,7 @@ class _Sampler:
         rng = random.Random(20261125)
         out: list[_Sample] = []
         for i in range(_CANDIDATES):
+            tick("sampling the answer")
             lo, hi = RANGES[i % len(RANGES)] if i < 200 else RANGES[rng.randrange(5)]
             point = {n: round(rng.uniform(lo, hi), 4) for n in self.names}
             try:

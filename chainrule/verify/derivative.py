@@ -94,6 +94,8 @@ def verify_derivative(expr: Expr, var: str, result: Expr, *, budget: float = 5.0
                       what: str = "the derivative") -> Verification:
     """Check ``result`` = d/d(var) ``expr``; raise :class:`VerificationError` if it is not
     (and :class:`UndefinedError` if ``expr`` has no derivative anywhere)."""
+    from chainrule import budget as job
+    budget = job.remaining(budget)
     start = time.perf_counter()
     names = sorted(free_symbols(expr) | free_symbols(result) | {var})
     abstract = abstract_stand_ins() if (has_abstract(expr) or has_abstract(result)) else None

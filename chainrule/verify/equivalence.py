@@ -277,7 +277,8 @@ def _domain_intervals(expr: Expr, var: str, budget: float) -> Any:
     def work() -> Any:
         return continuous_domain(to_sympy(expr), sympy_symbol(var), sp.S.Reals)
 
-    done, value = run_with_budget(work, budget)
+    from chainrule import budget as job
+    done, value = run_with_budget(work, job.remaining(budget))
     if not done or isinstance(value, BaseException):
         return None
     return value
