@@ -21,8 +21,11 @@ own parser and never evaluated as Python; they are kept exact (0.1 is one tenth)
 from __future__ import annotations
 
 import math
+import numbers
 import re
+import sys
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -31,7 +34,6 @@ from chainrule.evaluate import evaluate
 from chainrule.expr import Expr, Num, Symbol, free_symbols
 from chainrule.functions import lookup
 from chainrule.parser import parse
-from chainrule.verify.exact import read_sympy
 
 __all__ = ["as_expr", "resolve_variable", "read_point", "point_values", "point_floats",
            "exact_number", "pick_wrt"]
@@ -46,25 +48,70 @@ def as_expr(value: Any) -> tuple[Expr, str | None]:
         return value, None
     if isinstance(value, str):
         return parse(value, strict=True), value
-    if type(value).__module__.startswith("sympy"):
-        return read_sympy(value), None
+    if _from_sympy(value):
+        # held to the rules text is: names, numbers, functions, sizes
+        from chainrule.verify.sympy_bridge import read_user_sympy
+        return read_user_sympy(value), None
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return Num(value), None
     raise UsageError(f"cannot differentiate a {type(value).__name__}: pass text, a "
                      "chainrule Expr or a SymPy expression")
 
 
+def _from_sympy(value: Any) -> bool:
+    """Whether ``value`` is a SymPy object (SymPy is never imported to find out: an object
+    of SymPy's means it is loaded). ``sympy.Function("f")(x)`` has a class made at run
+    time, whose ``__module__`` is None."""
+    sympy = sys.modules.get("sympy")
+    if sympy is not None and isinstance(value, sympy.Basic):
+        return True
+    return (getattr(type(value), "__module__", None) or "").startswith("sympy")
+
+
 def resolve_variable(expr: Expr, var: Any) -> str:
-    """The variable's name: given, or inferred when the expression has one symbol."""
+    """The variable's name: given, asked for by the text (``d/dt …``, ``f(t) = …``), or
+    inferred: the one symbol, or by convention x, then t, then the one symbol inside the
+    functions (:func:`chainrule.reading.conventional_variable`; the documents say so)."""
+    from chainrule.reading import (
+        asked_variable,
+        asked_variables,
+        conventional_variable,
+        note_variable,
+    )
     if var is None:
+        asked = asked_variable(expr)
+        if asked is not None:
+            note_variable(expr, None)
+            return asked
+        several = asked_variables(expr)
+        if len(several) > 1:
+            raise UsageError(f"the function has several variables ({', '.join(several)}); say "
+                             f"which to differentiate with respect to: --wrt {several[0]} on "
+                             f"the command line, diff(expr, \"{several[0]}\") in Python, or "
+                             "take the gradient (chainrule grad)")
         symbols = sorted(free_symbols(expr))
         if len(symbols) == 1:
             return symbols[0]
         if not symbols:
             return "x"
+        chosen = conventional_variable(expr)
+        if chosen is not None:
+            note_variable(expr, None)
+            return chosen
         raise UsageError(f"the expression has several symbols ({', '.join(symbols)}); say which "
                          f"to differentiate with respect to: --wrt {symbols[0]} on the command "
                          f"line, diff(expr, \"{symbols[0]}\") in Python")
+    name = _given_variable(expr, var)
+    asked = asked_variable(expr)
+    if asked is not None and asked != name:
+        raise UsageError(f"the expression asks for the derivative with respect to {asked}, "
+                         f"but the variable given is {name}: give one of them")
+    note_variable(expr, name)
+    return name
+
+
+def _given_variable(expr: Expr, var: Any) -> str:
+    from chainrule.reading import split_name_note
     if isinstance(var, Symbol):
         return var.name
     name = getattr(var, "name", var) if not isinstance(var, str) else var
@@ -72,7 +119,12 @@ def resolve_variable(expr: Expr, var: Any) -> str:
         raise UsageError(f"cannot differentiate with respect to {var!r}: "
                          "the variable must be a symbol name such as x or w1")
     name = name.strip()
-    if name in ("e", "E", "pi") or lookup(name) is not None:
+    entry = lookup(name)
+    if name not in free_symbols(expr):
+        split = split_name_note(expr, name)
+        if split is not None:
+            raise UsageError(split)
+    if name in ("e", "E", "pi") or (entry is not None and not entry.abstract):
         raise UsageError(f"cannot differentiate with respect to {name!r}: it is a "
                          f"{'constant' if name in ('e', 'E', 'pi') else 'function'}, not a symbol")
     try:
@@ -112,21 +164,13 @@ def _name(key: Any) -> str:
 
 
 def exact_number(name: str, value: Any) -> Expr:
-    """A value of ``name`` as an exact expression: 5, 0.5 (= 1/2), "pi/4", Fraction(1, 3)."""
-    if isinstance(value, Expr):
-        e = value
-    elif isinstance(value, bool):
-        raise _not_a_number(name, repr(value))
-    elif isinstance(value, (int, Fraction)):
-        e = Num(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise UsageError(f"the value of {name} must be a finite number, not {value!r}")
-        e = Num(Fraction(repr(value)))  # 0.1 means one tenth, as the user typed it
-    elif isinstance(value, str):
-        e = parse(value.strip())
-    else:
-        raise _not_a_number(name, repr(value))
+    """A value of ``name`` as an exact expression: 5, 0.5 (= 1/2), "pi/4", Fraction(1, 3).
+
+    Any real number type is read exactly as the number it shows: NumPy's numbers and 0-d
+    arrays (``numpy.float64(0.1)`` is one tenth, as it prints), Decimal, SymPy's numbers
+    and constants (``sympy.pi/4``). A bool, a complex number, an array of several numbers,
+    nan and infinity are refused with a UsageError that says so."""
+    e = _number_expr(name, value)
     if free_symbols(e):
         raise _not_a_number(name, str(e))
     try:
@@ -134,6 +178,56 @@ def exact_number(name: str, value: Any) -> Expr:
     except UndefinedError:
         raise UsageError(f"the value of {name}, {e.pretty()}, is not a real number") from None
     return e
+
+
+def _number_expr(name: str, value: Any) -> Expr:
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, str):
+        return parse(value.strip())
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):  # numpy.bool_
+        raise UsageError(f"the value of {name} must be a number, not the truth value "
+                         f"{value!r}")
+    shape = getattr(value, "shape", None)
+    if (isinstance(shape, tuple) and hasattr(value, "dtype")
+            and not isinstance(value, numbers.Number)):  # a NumPy array, not its scalar
+        if shape:
+            raise UsageError(f"the value of {name} must be one number, not an array of shape "
+                             f"{shape}")
+        return _number_expr(name, value[()])  # the 0-d array's number, as NumPy's scalar
+    if _from_sympy(value):
+        from chainrule.verify.sympy_bridge import read_user_sympy
+        try:
+            return read_user_sympy(value)
+        except UsageError as err:
+            raise UsageError(f"the value of {name}: {err}") from None
+    if isinstance(value, numbers.Integral):
+        return Num(int(value))
+    if isinstance(value, numbers.Rational):
+        return Num(Fraction(int(value.numerator), int(value.denominator)))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _not_finite(name, value)
+        return Num(Fraction(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number):
+            raise _not_finite(name, value)
+        # The digits the number shows (str: 0.1 for a float and NumPy's float64(0.1); 0.1
+        # for float32(0.1) too, though as a float it is 0.10000000149…); its binary value
+        # if they do not read as a number.
+        try:
+            return Num(Fraction(str(value)))
+        except ValueError:
+            return Num(Fraction(number))
+    if isinstance(value, numbers.Complex):
+        raise UsageError(f"the value of {name} must be a real number, not the complex number "
+                         f"{value!r}")
+    raise _not_a_number(name, repr(value))
+
+
+def _not_finite(name: str, value: Any) -> UsageError:
+    return UsageError(f"the value of {name} must be a finite number, not {value}")
 
 
 def read_point(text: str, variable: str | None = None) -> dict[str, Expr]:

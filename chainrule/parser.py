@@ -39,6 +39,7 @@ from functools import cached_property
 from typing import Any, NoReturn
 
 from chainrule._lexer import Token, fast_tokenize, tokenize
+from chainrule._notation import Question, Reading, implicit_check, needs_rewrite, question, rewrite
 from chainrule.errors import ParseError
 from chainrule.expr import (
     Add,
@@ -57,7 +58,8 @@ from chainrule.expr import (
 )
 from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
 
-__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_PRIMES", "parse"]
+__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_PRIMES", "parse",
+           "read", "Reading", "Question", "recorded_reading", "reading_of"]
 
 MAX_LENGTH = 100_000    # characters of input
 MAX_NESTING = 20_000    # open parentheses, calls, pending unary operators and powers
@@ -121,10 +123,87 @@ def parse(text: str, *, strict: bool = False) -> Expr:
     if len(text) > MAX_LENGTH:
         raise ParseError(f"expression too long ({len(text)} characters; the limit is "
                          f"{MAX_LENGTH})", text, MAX_LENGTH)
+    return read(text, strict=strict)[0]
+
+
+def read(text: str, *, strict: bool = False) -> tuple[Expr, Reading]:
+    """:func:`parse`, and how the text was read: every choice the parser made that the
+    text did not write out (``sinx`` is sin(x), ``sin x y`` is sin(x·y)), and the question
+    (``d/dx``, ``f(x) =``).
+
+        >>> expr, reading = read("d/dx sinxcosx")
+        >>> reading.text, reading.question.variable
+        ('sin(x)·cos(x)', 'x')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse() needs a str, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"expression too long ({len(text)} characters; the limit is "
+                         f"{MAX_LENGTH})", text, MAX_LENGTH)
+    asked = Question()
+    body = text
+    if _may_ask(text):
+        body, asked = question(text)
     if len(text) < _LONG:
-        return _Parser(text, strict).run()
-    with building():  # a long text builds many nodes: no collector passes over them
-        return _Parser(text, strict).run()
+        parser = _Parser(body, strict)
+        expr = parser.run()
+    else:
+        with building():  # a long text builds many nodes: no collector passes over them
+            parser = _Parser(body, strict)
+            expr = parser.run()
+    if asked.name is not None:
+        implicit_check(asked, frozenset(expr.free_symbols), text)
+    reading = parser.reading
+    if asked != Question():
+        reading = Reading(reading.text, reading.notes, asked, reading.glued)
+    _remember(text, reading)
+    if reading != Reading():
+        _BY_EXPR.pop(expr, None)
+        _BY_EXPR[expr] = reading
+        while len(_BY_EXPR) > _KEEP:
+            del _BY_EXPR[next(iter(_BY_EXPR))]
+    else:
+        _BY_EXPR.pop(expr, None)
+    return expr, reading
+
+
+def _may_ask(text: str) -> bool:
+    head = text.lstrip()[:1]
+    return "=" in text or head in ("d", "∂", "(", "D", "f", "F", "c", "C", "w", "W", "t", "T")
+
+
+_KEEP = 256
+_READINGS: dict[str, Reading] = {}
+# The readings of the expressions parsed lately (d/dx sin(x) asks for x; 2πft has f·t):
+# resolve_variable takes the variable asked for when none is given, and explains a --wrt
+# name the text split. Expressions are interned, so the tree of the text is the key;
+# parsing the same tree from a text without choices forgets it.
+_BY_EXPR: dict[Expr, Reading] = {}
+
+
+def _remember(text: str, reading: Reading) -> None:
+    if len(text) > 10_000 and reading == Reading():
+        return
+    _READINGS[text] = reading
+    while len(_READINGS) > _KEEP:
+        del _READINGS[next(iter(_READINGS))]
+
+
+def recorded_reading(expr: Expr) -> Reading | None:
+    """How the text ``expr`` was last parsed from was read, if it made a choice or asked a
+    question (d/dx, f(x) =)."""
+    return _BY_EXPR.get(expr)
+
+
+def reading_of(text: str) -> Reading:
+    """How ``text`` is read (from the parses remembered, or by parsing it again)."""
+    found = _READINGS.get(text)
+    if found is not None:
+        return found
+    try:
+        return read(text)[1]
+    except ParseError:
+        return Reading()
 
 
 _LONG = 1000  # characters
@@ -145,6 +224,13 @@ class _Parser:
             tokens = [(tok[0], tok[3]) for tok in self.located]
         else:
             tokens.extend([tokens[-1]] * 4)        # the same padding as `located`
+        self.reading = Reading()
+        if needs_rewrite(tokens):                 # everyday notation: sinx, sin x, sin^-1
+            located = self.located[:-4]
+            rewritten, self.reading = rewrite(text, located)
+            rewritten.extend([rewritten[-1]] * 4)
+            self.__dict__["located"] = rewritten
+            tokens = [(tok[0], tok[3]) for tok in rewritten]
         self.tokens = tokens
         self.nesting = 0
         # What each name means, worked out once per parse: (Symbol or Const, whether a

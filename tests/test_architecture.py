@@ -76,6 +76,7 @@ SYMPY_HOMES = ("chainrule.verify", "chainrule.simplify")
 RENDER_MAY_IMPORT = frozenset({
     "chainrule.expr", "chainrule.functions", "chainrule.printing", "chainrule.steps",
     "chainrule.letform", "chainrule.errors", "chainrule.evaluate",
+    "chainrule.reading",   # how the text was read: the "read as" line of every document
 })
 RENDER_MAY_IMPORT_NAMES = {"chainrule.simplify": frozenset({"light", "sharing"})}
 

@@ -194,7 +194,7 @@ def test_version() -> None:
 BAD = [  # text, what stderr must also say (beyond a message and a caret)
     ("sin(x", "')'"),
     ("sine(x)", "did you mean sin"),
-    ("sin x", "sin(x)"),
+    ("sin", "sin(x)"),     # issue 15: "sin x" is read as sin(x) now (tests/test_notation.py)
     ("2 +", ""),
     ("", ""),
     ("x.y", ""),

@@ -47,6 +47,7 @@ from chainrule.expr import (
 )
 from chainrule.functions import FUNCTIONS
 from chainrule.letform import LetNames
+from chainrule.reading import ReadAs, read_as
 from chainrule.render.document import (
     DOT,
     DOT_TIGHT,
@@ -69,6 +70,7 @@ from chainrule.render.notation import (
     is_partial,
     natural_letter,
     order_op,
+    read_as_lines,
     stage_top,
 )
 from chainrule.render.point import slope_lines
@@ -723,8 +725,12 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
     lets = LetNames(reserved | {f"u{i}" for i in range(1, 10)})
     doc = _Shared(Names(reserved), detail, {r.expr: r for r in found}, lets)
     base = Notation(d.variable, is_partial(d.expr, d.variable), lets=lets)
+    ra = read_as(d.expr, d.variable, d.text)
+    doc.lines += read_as_lines(d.expr, ra)
     for stage in d.stages:
         title: list[Part] = []
+        if ra.name and d.order == 1:      # y = …, f(x) = …: the function's name heads it
+            title.append(Seg.math(_named(ra, d.variable, base.partial), "title"))
         if d.order > 1:
             word = _ORDINALS[stage.order - 1] if stage.order <= len(_ORDINALS) else \
                 f"Derivative {stage.order}"
@@ -770,6 +776,16 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
     doc.lines += definition_lines(lets)
     blocks: list[Block] = [*doc.lines]
     return Document(blocks, numbered=doc.refs > 0, steps_total=doc.counter)
+
+
+def _named(ra: ReadAs, variable: str, partial: bool) -> M:
+    """f′(x) = , dy/dx = , ∂J/∂w1 = : the derivative of the function the text named."""
+    name = ra.name or ""
+    if ra.params == (variable,):
+        return M(f"{name}′({variable}) = ", f"{name}'({variable}) = ")
+    d, dt = ("∂", r"\partial ") if partial else ("d", "d")
+    return M(f"{d}{name}/{d}{variable} = ",
+             rf"\frac{{{dt}{name}}}{{{dt}{variable}}} = ")
 
 
 def definition_lines(lets: LetNames) -> list[Line]:

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from chainrule.evaluate import number_text
 from chainrule.expr import Expr, fold, node_count
 from chainrule.printing import to_unicode_pieces
+from chainrule.reading import read_as
 from chainrule.render._outline import document as derivation_document
-from chainrule.render.document import NO_WIDTH, Document, Row, from_rows
-from chainrule.render.notation import header
+from chainrule.render.document import NO_WIDTH, Document, Line, Row, from_rows
+from chainrule.render.notation import READ_AS, header, read_as_lines
 
 if TYPE_CHECKING:
     from chainrule.checking import CheckResult, Mistake
@@ -245,9 +246,16 @@ def check_document(r: CheckResult, width: int | None = None) -> Document:
     laid out for ``width`` columns (None: each line whole)."""
     w = width or NO_WIDTH
     doc = from_rows(list[Any](check_rows(r, w)), "check")
+    answer = read_as(r.answer, None, r.answer_text)
+    doc.lines[:0] = (read_as_lines(r.expr, read_as(r.expr, r.variable, r.text))
+                     + read_as_lines(r.answer, answer, "answer read as: "))
     if _derivation_fits(r, w):
         steps = derivation_document(r.derivation, "brief")
-        doc.lines += steps.lines
+        shown = steps.lines
+        if shown and isinstance(shown[0], Line) and shown[0].parts and getattr(
+                shown[0].parts[0], "text", "") == READ_AS:
+            shown = shown[2:]             # said once, at the top
+        doc.lines += shown
         doc.numbered, doc.steps_total = steps.numbered, steps.steps_total
     return doc
 
@@ -268,13 +276,17 @@ def render_check_rich(r: CheckResult, console: Any, width: int | None = None) ->
 def check_to_dict(r: CheckResult) -> dict[str, Any]:
     """The check document: schema, correct, mistakes, … and the full correct derivation."""
     from chainrule.render.json import SCHEMA
+    ra = read_as(r.expr, r.variable, r.text)
+    answer = read_as(r.answer, None, r.answer_text)
     return {
         "schema": SCHEMA,
         "kind": "check",
         "command": "check",   # the marker before schema 1.3, kept for older readers
         "input": r.input,
+        **({"read_as": ra.to_dict()} if ra else {}),
         "expr": str(r.expr),
         "answer_input": r.answer_input,
+        **({"answer_read_as": answer.to_dict()} if answer else {}),
         "answer": str(r.answer),
         "answer_pretty": r.answer.pretty(),
         "variable": r.variable,

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chainrule.evaluate import number_text
+from chainrule.reading import read_as
 from chainrule.render.document import (
     NO_WIDTH,
     Document,
@@ -29,6 +30,7 @@ from chainrule.render.document import (
     from_rows,
     proofs_text,
 )
+from chainrule.render.notation import read_as_lines
 from chainrule.render.textlayout import wrap_math
 
 if TYPE_CHECKING:
@@ -273,13 +275,18 @@ def grad_document(result: GradResult, *, width: int | None = None, graph: bool =
                   report: PointReport | None = None) -> Document:
     """The gradient report as a document, laid out for ``width`` columns (None: each line
     whole, for the formats that wrap lines themselves)."""
-    return from_rows(_rows(result, width or NO_WIDTH, graph, report), "gradient")
+    doc = from_rows(_rows(result, width or NO_WIDTH, graph, report), "gradient")
+    doc.lines[:0] = read_as_lines(result.expr, read_as(result.expr, None, result.text))
+    return doc
 
 
 def _rows(result: GradResult, width: int, graph: bool, report: PointReport | None) -> Lines:
     """The whole report as (column, segments) rows and tables."""
     out: Lines = []
     J = result.graph().output.label if (graph or report) else result.output_name
+    named = read_as(result.expr, None, result.text).name
+    if named and not (graph or report):
+        J = named                         # J(w1, w2) = …: the name the text gave
     head = f"Gradient of {J} = "
     sizes: dict[Any, int] = {}
     if _tree_size(result.expr, sizes) > _PRINT_LIMIT:
@@ -421,10 +428,12 @@ def grad_to_dict(result: GradResult, *, point: str | Mapping[str, Any] | None = 
                  graph: bool = True) -> dict[str, Any]:
     """The JSON document: schema, input, wrt, partials (Python syntax), verification, …"""
     from chainrule.render.json import SCHEMA
+    ra = read_as(result.expr, None, result.text)
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "kind": "gradient",
         "input": result.input,
+        **({"read_as": ra.to_dict()} if ra else {}),
         "expr": str(result.expr),
         "wrt": list(result.wrt),
         "partials": {p: str(result.partials[p]) for p in result.wrt},

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from chainrule.errors import UsageError
 from chainrule.expr import Expr, free_symbols
 from chainrule.letform import LET_NAME, LetNames, printed_size
+from chainrule.reading import read_as
 from chainrule.steps import (
     ChainStep,
     ConstantMultipleStep,
@@ -151,10 +152,12 @@ def derivation_to_dict(d: Derivation, slope: Slope | None = None) -> dict[str, A
         return str(shorten(e))
 
     result = shorten(d.result)
+    ra = read_as(d.expr, d.variable, d.text)
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "kind": "derivation",
         "input": d.input,
+        **({"read_as": ra.to_dict()} if ra else {}),
         "expr": w(d.expr),
         "variable": d.variable,
         "order": d.order,

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from chainrule.expr import Add, Div, Expr, Func, Mul, Neg, Num, Symbol, free_symbols, substitute
 from chainrule.functions import FUNCTIONS
 from chainrule.letform import LetNames
-from chainrule.render.document import M
+from chainrule.reading import ReadAs
+from chainrule.render.document import Line, M, Part, Seg
 
 __all__ = ["sub", "Names", "natural_letter", "Notation", "is_partial", "output_name",
-           "stage_top", "order_op", "Outline", "header"]
+           "stage_top", "order_op", "Outline", "header", "read_as_lines", "READ_AS"]
+
+READ_AS = "read as: "    # the label of the lines that say how the text was read
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _POOL = "fghpqrskmnabc"   # function letters, in the order they are handed out
@@ -254,3 +257,19 @@ def header(expr: Expr, variable: str, op: str | None = None) -> str:
     """``d/dx [expr]`` (``op`` replaces d/dx, e.g. for higher orders)."""
     o = Outline(variable, partial=is_partial(expr, variable))
     return f"{op or o.d()} {o.arg(expr)}"
+
+
+# ── how the text was read ──────────────────────────────────────────────────────
+def read_as_lines(expr: Expr, ra: ReadAs, label: str = READ_AS) -> list[Line]:
+    """"read as: sin(x)·cos(x)" and why, when the parser chose a reading the text did not
+    write out or the variable was chosen by convention (then a blank line); nothing
+    otherwise."""
+    if not ra.notes:
+        return []
+    parts: list[Part] = [Seg(label, "label")]
+    if ra.text:
+        parts.append(Seg.math(M(expr.pretty(), make=expr.latex)))
+        parts.append(Seg("   (" + "; ".join(ra.notes) + ")", "dim", brk=True))
+    else:
+        parts.append(Seg("; ".join(ra.notes), "dim"))
+    return [Line(0, parts, "note"), Line(0, [], "blank")]

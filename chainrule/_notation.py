@@ -1,0 +1,532 @@
+"""Everyday notation, read before the parser proper: what learners type, and what it was
+read as.
+
+Two passes, both keeping every position of the text (so every caret still points at what
+was typed):
+
+- :func:`question` takes the question off the text: a leading ``d/dx``, ``d/dt [ … ]``,
+  ``∂/∂w1``, ``(d/dx)`` or ``derivative of``, and a left-hand side ``y =``, ``f(x) =``,
+  ``J(w1, w2) =``; what it takes is blanked out with spaces.
+- :func:`rewrite` rewrites the tokens: a name glued together from known names
+  (``sinx``, ``xsinx``, ``2πft``) becomes its pieces, a function written without
+  parentheses gets them (``sin x`` is sin(x), ``sin 2x`` is sin(2x)), and ``sin^-1`` is
+  the inverse function asin.
+
+Every choice that was not written explicitly becomes a note of the :class:`Reading`, which
+every document shows ("read as: sin(x)·cos(x)"). Where no convention decides, the text is
+refused with both readings and how to write each.
+
+The rule for where a juxtaposed argument ends: the argument of ``sin x`` is the product of
+factors written next to each other without an operator (numbers, names, groups, each with
+its powers); it ends at an explicit operator (``+ - * /``), a ``)`` or ``,``, or the name of
+another function. So ``sin x^2`` is sin(x²), ``sin 2x + 1`` is sin(2x) + 1, ``sin x cos x``
+is sin(x)·cos(x) and ``sin x y`` is sin(x·y), as in textbooks ("sin xy").
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from chainrule._lexer import GREEK, Token
+from chainrule.errors import ParseError
+from chainrule.functions import FUNCTIONS, function_names, lookup
+
+__all__ = ["Question", "Reading", "question", "rewrite", "needs_rewrite", "WORD_NAMES",
+           "ENGLISH_NAMES"]
+
+# Names kept whole although they are made of letters: the Greek letters spelled out.
+WORD_NAMES = frozenset({
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lam", "mu", "nu", "xi", "omicron", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega",
+})
+# English names of functions: never split (sine would be sin(e)), suggested instead.
+ENGLISH_NAMES = {
+    "sine": "sin", "cosine": "cos", "tangent": "tan", "secant": "sec", "cosecant": "csc",
+    "cotangent": "cot", "logarithm": "log", "exponential": "exp", "root": "sqrt",
+    "arcsine": "asin", "arccosine": "acos", "arctangent": "atan", "absolute": "abs",
+}
+_CONSTANT_NAMES = frozenset({"pi", "e", "E"})
+_LETTERS_ONLY = re.compile(r"[A-Za-z]+\Z")
+_MAX_LETTER_RUN = 3      # an unknown name of 2 or 3 letters is a product of single letters
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the text said besides the expression: ``d/dx`` (the variable), ``f(x) =`` (the
+    function's name and variables)."""
+
+    variable: str | None = None
+    name: str | None = None
+    params: tuple[str, ...] = ()
+    written: str = ""          # the question as written, "d/dx", "f(x) ="
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a text was read: the expression as read (``text``, Python-like with ``·`` for
+    the products the text left implicit), one note per choice, and the question."""
+
+    text: str = ""
+    notes: tuple[str, ...] = ()
+    question: Question = Question()
+    glued: tuple[tuple[str, str], ...] = ()    # (name as written, how it was read)
+
+    @property
+    def chose(self) -> bool:
+        """Whether the parser made a choice the text did not write out."""
+        return bool(self.notes)
+
+
+# ── the question ──────────────────────────────────────────────────────────────
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_GREEK_CHARS = "".join(GREEK)
+_GREEK_NAMES = "|".join(sorted(("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta",
+                                  "theta", "kappa", "lam", "mu", "nu", "xi", "rho", "sigma",
+                                  "tau", "phi", "chi", "psi", "omega"), key=len, reverse=True))
+# The variable of d/dx: a Greek name, a letter with digits (w1, x_2), or one letter, so that
+# d/dxsin(x) is d/dx of sin(x).
+_VAR = rf"(?:(?:{_GREEK_NAMES})(?![A-Za-z])|[A-Za-z][0-9_][A-Za-z0-9_]*|[A-Za-z]|[{_GREEK_CHARS}])"
+_D_PREFIX = re.compile(
+    rf"\s*(?P<open>\(\s*)?(?P<d>d|∂)\s*/\s*(?:d|∂)\s*(?P<var>{_VAR})\s*(?(open)\)|)")
+_WORDS = re.compile(
+    r"\s*(?:(?:find|compute|what\s+is)\s+)?(?:the\s+)?"
+    r"(?:derivative|differentiate)(?:\s+of)?(?=[\s(])", re.IGNORECASE)
+_WRT_TAIL = re.compile(rf"\s+(?:with\s+respect\s+to|wrt)\s+(?P<var>{_VAR})\s*\Z", re.IGNORECASE)
+_LHS = re.compile(
+    rf"\s*(?P<name>{_NAME})\s*(?:\(\s*(?P<params>{_NAME}(?:\s*,\s*{_NAME})*)\s*\))?\s*\Z")
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _var_name(written: str) -> str:
+    return GREEK.get(written, written)
+
+
+def question(text: str) -> tuple[str, Question]:
+    """``text`` with the question blanked out, and the question.
+
+        >>> question("d/dx sin(x)")
+        ('     sin(x)', Question(variable='x', name=None, params=(), written='d/dx'))
+    """
+    variable = name = None
+    params: tuple[str, ...] = ()
+    written: list[str] = []
+    # An equation: the left-hand side names the function, or it is implicit.
+    if text.count("=") == 1:       # (x == 1 is left to the tokenizer's message)
+        eq = text.index("=")
+        lhs = _LHS.match(text[:eq])
+        if lhs is None or _is_function(lhs["name"]):    # x^2 + y^2 = 1, sin(x) = x
+            _refuse_equation(text, eq)
+        name = lhs["name"]
+        if lhs["params"]:
+            params = tuple(p.strip() for p in lhs["params"].split(","))
+        written.append(text[:eq].strip() + " =")
+        text = _blank(text, 0, eq + 1)
+        if not text.strip():
+            raise ParseError("nothing after '='", text, eq + 1, expected=("an expression",),
+                             hint=f"write the function after the '=', as in {name} = x^2")
+    # A leading d/dx or "derivative of".
+    words = _WORDS.match(text)
+    if words is not None:
+        written.append(words.group().strip())
+        text = _blank(text, 0, words.end())
+        tail = _WRT_TAIL.search(text)
+        if tail is not None:
+            variable = _var_name(tail["var"])
+            written.append(tail.group().strip())
+            text = _blank(text, tail.start(), len(text))
+    d = _D_PREFIX.match(text)
+    if d is not None and text[d.end():].strip():
+        # d/dx(x^2) takes a group; d/dxsin(x) is the name dxsin: no question there.
+        if True:
+            variable = _var_name(d["var"])
+            written.append(d.group().strip())
+            text = _blank(text, d.start(), d.end())
+            stripped = text.strip()
+            if stripped.startswith("[") and stripped.endswith("]"):
+                first, last = text.index("["), text.rindex("]")
+                text = _blank(_blank(text, first, first + 1), last, last + 1)
+    elif d is not None:
+        raise ParseError(f"nothing to differentiate after {d.group().strip()}", text,
+                         len(text), expected=("an expression",),
+                         hint=f"write the expression after it, as in {d.group().strip()} x^2")
+    if params and variable is None and len(params) == 1:
+        variable = params[0]
+    return text, Question(variable, name, params, " ".join(written))
+
+
+def _refuse_equation(text: str, eq: int) -> NoReturn:
+    raise ParseError("this is an equation in which both sides depend on the variables: "
+                     "implicit differentiation is not supported yet", text, eq,
+                     hint="write y = … or f(x) = … with the function on the right, or the "
+                          "expression alone")
+
+
+def implicit_check(question_: Question, symbols: frozenset[str], text: str) -> None:
+    """``y = x*y + 1``: the name of the function appears on the right too; ``x = 1``: no
+    function at all."""
+    if not symbols and not question_.params:
+        eq = text.index("=")
+        raise ParseError("unexpected character '='", text, eq,
+                         hint=f"{text.strip()} is not an equation chainrule differentiates: "
+                              "write a function such as y = x^2, or give a point with --at")
+    if question_.name is not None and not question_.params and question_.name in symbols:
+        raise ParseError(f"{question_.name} appears on both sides of the equation: implicit "
+                         "differentiation is not supported yet", text, text.index("="),
+                         hint=f"write {question_.name} = … with {question_.name} on the left only")
+
+
+# ── the tokens ────────────────────────────────────────────────────────────────
+def _function_pieces() -> list[str]:
+    """Names a glued name may be split into, longest first (sinh before sin)."""
+    names = [n for n in function_names() if len(n) > 1 and not FUNCTIONS[lookup(n).name].abstract]  # type: ignore[union-attr]
+    return sorted(names, key=len, reverse=True)
+
+
+_RESERVED = frozenset({"oo", "nan", "inf", "infinity", "I"})
+
+
+def _known(name: str) -> bool:
+    """A name read whole: a function, a constant, a Greek letter, a name with digits or
+    underscores, one letter, or a name the parser refuses with its own message."""
+    return (lookup(name) is not None or name in _CONSTANT_NAMES or name in WORD_NAMES
+            or not _LETTERS_ONLY.match(name) or len(name) == 1 or name in ENGLISH_NAMES
+            or keyword.iskeyword(name) or name.lower() in _RESERVED)
+
+
+def _is_function(name: str) -> bool:
+    entry = lookup(name)
+    return entry is not None and not entry.abstract
+
+
+def needs_rewrite(pairs: list[tuple[str, Any]]) -> bool:
+    """Whether :func:`rewrite` has anything to do: an unknown glued name, a function
+    without its parenthesis, or ``sin^-1``."""
+    for k, (kind, value) in enumerate(pairs):
+        if kind != "name":
+            continue
+        if _is_function(value):
+            if pairs[k + 1][0] != "(":
+                return True
+        elif not _known(value) or _glued_digits(value) is not None:
+            return True
+    return False
+
+
+_GLUED_DIGITS = re.compile(r"([A-Za-z]+?)([0-9]+)([A-Za-z]*)\Z")
+
+
+def _glued_digits(name: str) -> tuple[str, str, str] | None:
+    """``sin2x`` → (sin, 2, x): a function name glued to a number (w1 and x2 are names)."""
+    m = _GLUED_DIGITS.match(name)
+    if m is None or not _is_function(m[1]) or not m[3]:
+        return None
+    return m[1], m[2], m[3]
+
+
+def _split_letters(name: str, functions: list[str]) -> list[str] | None:
+    """The pieces of a glued name, known function names first: ``xsinx`` → x, sin, x."""
+    pieces: list[str] = []
+    i = 0
+    while i < len(name):
+        for f in functions:
+            if name.startswith(f, i):
+                pieces.append(f)
+                i += len(f)
+                break
+        else:
+            if name.startswith("pi", i):
+                pieces.append("pi")
+                i += 2
+            else:
+                pieces.append(name[i])
+                i += 1
+    return pieces
+
+
+class _Rewriter:
+    def __init__(self, text: str, tokens: list[Token]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.notes: list[str] = []
+        self.functions = _function_pieces()
+        self.glued: list[tuple[int, int]] = []   # the spans of the names split in pass 1
+        self.names: list[tuple[str, str]] = []    # those names, and how each was read
+
+    # ── pass 1: glued names ─────────────────────────────────────────────────────
+    def split(self) -> list[Token]:
+        out: list[Token] = []
+        toks = self.tokens
+        for k, tok in enumerate(toks):
+            if tok[0] != "name" or (_known(tok[3]) and _glued_digits(tok[3]) is None):
+                out.append(tok)
+                continue
+            name, start = tok[3], tok[1]
+            pieces = self._pieces(tok, toks[k + 1][0])
+            if pieces is None:
+                out.append(tok)
+                continue
+            at = start
+            for piece in pieces:
+                if piece.isdigit():
+                    out.append(("num", at, at + len(piece), (_num(piece), True)))
+                else:
+                    out.append(("name", at, at + len(piece), piece))
+                at += len(piece)
+            self.glued.append((tok[1], tok[2]))
+            has_function = any(_is_function(p) for p in pieces)
+            why = ("a function name written together with its argument" if has_function
+                   else "letters written together multiply")
+            shown = _show(pieces)
+            self.names.append((name, shown))
+            self.notes.append(f"{name} is {shown}: {why}")
+        return out
+
+    def _pieces(self, tok: Token, after: str) -> list[str] | None:
+        name = tok[3]
+        digits = _glued_digits(name)
+        if digits is not None:
+            f, number, rest = digits
+            if lookup(f).name == "log":  # type: ignore[union-attr]
+                raise ParseError(f"'{name}' could be log({number}{rest}) or the logarithm to "
+                                 f"base {number} of {rest}", self.text, tok[1],
+                                 length=tok[2] - tok[1],
+                                 hint=f"write log({number}{rest}) or log({rest}, {number})")
+            tail = _split_letters(rest, self.functions) or []
+            return [f, number, *tail]
+        pieces = _split_letters(name, self.functions)
+        assert pieces is not None
+        functions = [p for p in pieces if _is_function(p)]
+        if not functions:
+            if after == "(" or (len(name) > _MAX_LETTER_RUN and "pi" not in pieces):
+                return None             # loss, bias, rate: a name; sqr(x): a typo
+            return pieces
+        if after == "(" and not _is_function(pieces[-1]):
+            return None                 # cosine(x), logits(x): an unknown function
+        # A function must have an argument after it: within the name, or next.
+        # logits would be log(i·t·s): a word more likely than a product; refuse.
+        run = 0
+        for p in pieces:
+            run = run + 1 if len(p) == 1 else 0
+            if run >= _MAX_LETTER_RUN and len(name) > 4:
+                shown = _show(pieces)
+                raise ParseError(f"'{name}' could be {shown} or a variable named {name}",
+                                 self.text, tok[1], length=tok[2] - tok[1],
+                                 hint=f"write {_explicit(pieces)} for {shown}, or a name with "
+                                      f"a digit or an underscore, such as {name}_1, for a "
+                                      "variable")
+        return pieces
+
+    # ── pass 2: functions without parentheses ──────────────────────────────────
+    def apply(self, toks: list[Token]) -> list[Token]:
+        out: list[Token] = []
+        k = 0
+        n = len(toks)
+        while k < n:
+            tok = toks[k]
+            if tok[0] != "name" or not _is_function(tok[3]):
+                out.append(tok)
+                k += 1
+                continue
+            name_tok = tok
+            j = k + 1
+            # sin^-1 and sin⁻¹: the inverse function.
+            inverse = self._inverse(toks, j, tok[3])
+            if inverse is not None:
+                name_tok, j = inverse
+            out.append(name_tok)
+            power_end = self._power_suffix(toks, j)
+            out.extend(toks[j:power_end])
+            j = power_end
+            if toks[j][0] == "(" or not self._starts_argument(toks[j]):
+                k = j
+                continue
+            end = self._argument_end(toks, j)
+            at = toks[j][1]
+            out.append(("(", at, at, None))
+            inner = self.apply([*toks[j:end], ("end", toks[end][1], toks[end][1], None)])[:-1]
+            out.extend(inner)
+            close = toks[end - 1][2]
+            out.append((")", close, close, None))
+            written = " ".join(self.text[tok[1]:close].split())
+            read = _render(out[self._last_start(out, name_tok):])
+            if not any(a <= tok[1] and close <= b for a, b in self.glued):
+                self.notes.append(f"{written} is {read}: a function without parentheses "
+                                  "takes the product that follows")
+            k = end
+        return out
+
+    @staticmethod
+    def _last_start(out: list[Token], name_tok: Token) -> int:
+        for idx in range(len(out) - 1, -1, -1):
+            if out[idx] is name_tok:
+                return idx
+        return 0
+
+    def _inverse(self, toks: list[Token], j: int, name: str) -> tuple[Token, int] | None:
+        entry = lookup(name)
+        assert entry is not None
+        inverse = FUNCTIONS.get("a" + entry.name)
+        if inverse is None:
+            return None
+        if toks[j][0] == "sup" and toks[j][3] == -1:
+            end = j + 1
+        elif (toks[j][0] == "^" and toks[j + 1][0] == "-" and toks[j + 2][0] == "num"
+              and toks[j + 2][3][0].value == 1):
+            end = j + 3
+        else:
+            return None
+        start = toks[j - 1][1]
+        written = self.text[start:toks[end - 1][2]]
+        self.notes.append(f"{written} is {inverse.name}, the inverse function: write "
+                          f"1/{name}(x) for the reciprocal")
+        return ("name", start, toks[end - 1][2], inverse.name), end
+
+    @staticmethod
+    def _power_suffix(toks: list[Token], j: int) -> int:
+        """Past ``^2`` or ``²`` after a function name (sin^2 x)."""
+        if toks[j][0] == "sup" and toks[j][3] > 0:
+            return j + 1
+        if toks[j][0] == "^" and toks[j + 1][0] == "num" and toks[j + 1][3][1]:
+            return j + 2
+        return j
+
+    @staticmethod
+    def _starts_argument(tok: Token) -> bool:
+        return tok[0] in ("num", "greek", "√", "∛") or (
+            tok[0] == "name" and not _is_function(tok[3]))
+
+    def _argument_end(self, toks: list[Token], j: int) -> int:
+        """The index after the juxtaposed argument that starts at ``j``."""
+        k = j
+        while True:
+            k = self._factor_end(toks, k)
+            nxt = toks[k]
+            if nxt[0] in ("num", "greek", "(", "√", "∛") or (
+                    nxt[0] == "name" and not _is_function(nxt[3])):
+                continue
+            return k
+
+    def _factor_end(self, toks: list[Token], k: int) -> int:
+        kind = toks[k][0]
+        if kind in ("√", "∛"):
+            return self._factor_end(toks, k + 1)
+        if kind == "(":
+            depth = 0
+            while True:
+                if toks[k][0] == "(":
+                    depth += 1
+                elif toks[k][0] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        k += 1
+                        break
+                elif toks[k][0] in ("end", "err"):
+                    return k
+                k += 1
+        elif kind == "name" and _is_function(toks[k][3]):
+            return k                           # (not reached: a function ends the argument)
+        else:
+            k += 1
+        # powers: x^2, x^-1, x², x^(…)
+        while True:
+            if toks[k][0] == "sup":
+                k += 1
+            elif toks[k][0] == "^":
+                e = k + 1
+                if toks[e][0] == "-":
+                    e += 1
+                if toks[e][0] in ("num", "name", "greek", "("):
+                    k = self._factor_end(toks, e) if toks[e][0] != "name" or not _is_function(
+                        toks[e][3]) else e
+                else:
+                    return k
+            else:
+                return k
+
+
+def _num(literal: str) -> Any:
+    from chainrule.expr import Num
+    return Num(int(literal))
+
+
+def _show(pieces: list[str]) -> str:
+    """x, sin, x → x·sin(x): a glued name as read."""
+    out: list[str] = []
+    k = 0
+    while k < len(pieces):
+        p = pieces[k]
+        if _is_function(p) and k + 1 < len(pieces):
+            # the argument: the pieces up to the next function
+            end = k + 1
+            while end < len(pieces) and not _is_function(pieces[end]):
+                end += 1
+            out.append(f"{p}({'·'.join(_pretty_piece(q) for q in pieces[k + 1:end])})")
+            k = end
+        else:
+            out.append(_pretty_piece(p))
+            k += 1
+    return "·".join(out)
+
+
+def _explicit(pieces: list[str]) -> str:
+    return _show(pieces).replace("·", "*").replace("π", "pi")
+
+
+def _pretty_piece(p: str) -> str:
+    return "π" if p == "pi" else p
+
+
+_OPERAND_END = frozenset({"num", "name", "greek", ")", "sup"})
+_OPERAND_START = frozenset({"num", "name", "greek", "(", "√", "∛"})
+_SHOWN = {"*": "·", "/": "/", "^": "^", ",": ", ", "(": "(", ")": ")", "'": "'", "√": "√",
+          "∛": "∛"}
+
+
+def _render(toks: list[Token]) -> str:
+    """Tokens as text, with ``·`` where the product was implicit."""
+    out: list[str] = []
+    prev: Token | None = None
+    for tok in toks:
+        kind = tok[0]
+        if kind == "end":
+            break
+        if (prev is not None and prev[0] in _OPERAND_END and kind in _OPERAND_START
+                and not (kind == "(" and tok[1] == tok[2])      # a '(' the reading added
+                and not (prev[0] == "name" and _is_function(prev[3]) and kind == "(")
+                and not (prev[0] == "name" and lookup(prev[3]) is not None and kind == "(")):
+            out.append("·")
+        if kind == "name":
+            out.append(_pretty_piece(tok[3]))
+        elif kind == "greek":
+            out.append("π" if tok[3] == "pi" else tok[3])
+        elif kind == "num":
+            value = tok[3][0].value
+            out.append(str(value))
+        elif kind == "sup":
+            out.append(f"^{tok[3]}")
+        elif kind in ("+", "-"):
+            binary = prev is not None and prev[0] in _OPERAND_END
+            out.append(f" {kind} " if binary else kind)
+        else:
+            out.append(_SHOWN.get(kind, kind))
+        prev = tok
+    return "".join(out)
+
+
+def rewrite(text: str, tokens: list[Token]) -> tuple[list[Token], Reading]:
+    """The tokens with everyday notation made explicit, and the reading.
+
+    ``tokens`` end with an ``end`` (or ``err``) token; the result does too.
+    """
+    r = _Rewriter(text, tokens)
+    split = r.split()
+    applied = r.apply(split)
+    notes = tuple(r.notes)
+    return applied, Reading(_render(applied) if notes else "", notes, glued=tuple(r.names))
