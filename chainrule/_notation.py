@@ -35,7 +35,7 @@ from chainrule.errors import ParseError
 from chainrule.functions import FUNCTIONS, function_names, lookup
 
 __all__ = ["Question", "Reading", "question", "rewrite", "needs_rewrite", "WORD_NAMES",
-           "ENGLISH_NAMES"]
+           "ENGLISH_NAMES", "unknown_function_hint"]
 
 # Names kept whole although they are made of letters: the Greek letters spelled out.
 WORD_NAMES = frozenset({
@@ -48,6 +48,9 @@ ENGLISH_NAMES = {
     "sine": "sin", "cosine": "cos", "tangent": "tan", "secant": "sec", "cosecant": "csc",
     "cotangent": "cot", "logarithm": "log", "exponential": "exp", "root": "sqrt",
     "arcsine": "asin", "arccosine": "acos", "arctangent": "atan", "absolute": "abs",
+    # the names other countries' textbooks use
+    "tg": "tan", "ctg": "cot", "sen": "sin", "arctg": "atan", "arcctg": "acot",
+    "cosec": "csc", "cotan": "cot",
 }
 _CONSTANT_NAMES = frozenset({"pi", "e", "E"})
 _LETTERS_ONLY = re.compile(r"[A-Za-z]+\Z")
@@ -214,7 +217,7 @@ def needs_rewrite(pairs: list[tuple[str, Any]]) -> bool:
         if _is_function(value):
             if pairs[k + 1][0] != "(":
                 return True
-        elif not _known(value) or _glued_digits(value) is not None:
+        elif not _known(value) or _glued_digits(value) is not None or value in ENGLISH_NAMES:
             return True
     return False
 
@@ -264,6 +267,10 @@ class _Rewriter:
         out: list[Token] = []
         toks = self.tokens
         for k, tok in enumerate(toks):
+            if tok[0] == "name" and tok[3] in ENGLISH_NAMES:
+                raise ParseError(f"unknown function '{tok[3]}'", self.text, tok[1],
+                                 length=tok[2] - tok[1],
+                                 hint=f"did you mean {ENGLISH_NAMES[tok[3]]}?")
             if tok[0] != "name" or (_known(tok[3]) and _glued_digits(tok[3]) is None):
                 out.append(tok)
                 continue
@@ -311,16 +318,15 @@ class _Rewriter:
             return None                 # cosine(x), logits(x): an unknown function
         # A function must have an argument after it: within the name, or next.
         # logits would be log(i·t·s): a word more likely than a product; refuse.
+        # logits would be log(i·t·s), distance d·i·s·tan(c·e): three letters or more
+        # glued together make a word, and the word is the name.
         run = 0
         for p in pieces:
             run = run + 1 if len(p) == 1 else 0
             if run >= _MAX_LETTER_RUN and len(name) > 4:
-                shown = _show(pieces)
-                raise ParseError(f"'{name}' could be {shown} or a variable named {name}",
-                                 self.text, tok[1], length=tok[2] - tok[1],
-                                 hint=f"write {_explicit(pieces)} for {shown}, or a name with "
-                                      f"a digit or an underscore, such as {name}_1, for a "
-                                      "variable")
+                self.notes.append(f"{name} is one name, not {_show(pieces)} (write "
+                                  f"{_explicit(pieces)} for that)")
+                return None
         return pieces
 
     # ── pass 2: functions without parentheses ──────────────────────────────────
@@ -530,3 +536,54 @@ def rewrite(text: str, tokens: list[Token]) -> tuple[list[Token], Reading]:
     applied = r.apply(split)
     notes = tuple(r.notes)
     return applied, Reading(_render(applied) if notes else "", notes, glued=tuple(r.names))
+
+
+# ── hints for names that are not functions ──────────────────────────────────────
+_LOG_BASE = re.compile(r"log_?([0-9]+|e)\Z")
+# Functions people expect that the table does not have, and what to write instead.
+_INSTEAD = {
+    "max": "write relu(x) for max(0, x); max of other arguments is not supported",
+    "min": "write -relu(-x) for min(0, x); min of other arguments is not supported",
+    "softmax": "softmax takes a vector and is not supported; for two classes it is "
+               "sigmoid(x)",
+    "lg": "write log(x, 10) for the logarithm to base 10",
+    "erf": "erf is not in the function table (see docs/functions.md)",
+    "floor": "floor is not in the function table: its derivative is 0 wherever it exists",
+    "ceil": "ceil is not in the function table: its derivative is 0 wherever it exists",
+    "round": "round is not in the function table: its derivative is 0 wherever it exists",
+    "arcsinh": "write asinh(x)",
+}
+
+
+def unknown_function_hint(name: str, single_letters: frozenset[str]) -> str:
+    """What to say about ``name(…)`` when ``name`` is no function: the functions it
+    resembles (by spelling and by the aliases people use), and multiplication only when
+    the name could be a product of the symbols the expression has
+    (``single_letters``)."""
+    import difflib
+    lowered = name.lower()
+    base = _LOG_BASE.match(lowered)
+    if base is not None:
+        return f"write log(x, {base[1]}) for the logarithm to base {base[1]}"
+    if lowered in _INSTEAD:
+        return _INSTEAD[lowered]
+    english = ENGLISH_NAMES.get(lowered)
+    if english is not None:
+        return f"did you mean {english}?"
+    letters = _LETTERS_ONLY.match(name) is not None
+    if name in WORD_NAMES or not letters:          # theta(x+1), x2 (x): a symbol
+        multiply = f"write {name}*(…) to multiply"
+    elif 1 < len(name) and (len(name) <= _MAX_LETTER_RUN or set(name) <= single_letters):
+        multiply = f"write {'*'.join(name)}*(…) to multiply"
+    else:
+        multiply = ""
+    candidates = [n for n in function_names() if len(n) > 1] + list(ENGLISH_NAMES)
+    matches = []
+    for m in difflib.get_close_matches(lowered, candidates, n=3):
+        m = ENGLISH_NAMES.get(m, m)
+        if m not in matches:
+            matches.append(m)
+    if matches:
+        shown = matches[0] if len(matches) == 1 else ", ".join(matches[:-1]) + " or " + matches[-1]
+        return f"did you mean {shown}?" + (f" Or {multiply}" if multiply else "")
+    return multiply or "it is not in the function table (see docs/functions.md)"

@@ -1,7 +1,9 @@
 """The command line: ``chainrule diff EXPR``.
 
 Exit codes: 0 success; 2 bad input (message and caret on stderr, never a traceback);
-1 an internal error or a failed verification.
+1 an internal error or a failed verification; 3 a budget ran out (``--timeout``, a size
+limit: the answer so far is printed, marked as stopped); 130 SIGINT and 143 SIGTERM (the
+same, with the answer so far where there is one).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from chainrule.options import (
 from chainrule.render.formats import FORMATS, formats_for
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+EXIT_BUDGET = 3  # the job's budget ran out: not bad input, not a failure of the engine
+# The output could not be written (stdout closed or full: EX_IOERR of sysexits.h), and a
+# reader that went away (a broken pipe: 128 + SIGPIPE, what the shell shows for a tool the
+# signal ended), which is not an error and so is quiet (docs/errors.md).
+EXIT_OUTPUT, EXIT_BROKEN_PIPE = 74, 141
 
 MAIN_HELP = """Symbolic differentiation that shows its work.
 
@@ -91,10 +98,62 @@ def _fail(message: str, code: int, err: BaseException | None = None) -> NoReturn
 
         from chainrule.render.json import error_to_dict
         failure = err if err is not None else UsageError(message.removeprefix("error: "))
-        click.echo(json.dumps(error_to_dict(failure, code), indent=2, ensure_ascii=False))
+        _write(json.dumps(error_to_dict(failure, code), indent=2, ensure_ascii=False) + "\n")
     else:
-        click.echo(message, err=True)
+        _write(message + "\n", err=True)
     sys.exit(code)
+
+
+# ── writing: stdout may be closed, full, or a pipe whose reader went away ────────────────
+def _write(text: str, *, err: bool = False) -> None:
+    """Write ``text`` to stdout (stderr with ``err``) and flush it now, so that a stream that
+    cannot take it is found here: a closed or full stdout exits 74 with one line on stderr,
+    a broken pipe exits 141 quietly; a stderr that fails is given up silently."""
+    stream = sys.stderr if err else sys.stdout
+    try:
+        if stream is None:  # the descriptor was closed when Python started
+            raise _Closed
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # a message (not a result: _emit checks those) in ASCII
+            encoding = getattr(stream, "encoding", None) or "ascii"
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        stream.flush()
+    except (OSError, ValueError, _Closed) as failure:
+        if err:
+            _silence(2)
+            return
+        _output_failed(failure)
+
+
+class _Closed(Exception):
+    """stdout is closed (sys.stdout is None)."""
+
+
+def _silence(fd: int) -> None:
+    """Point ``fd`` at /dev/null: what is still buffered for it (Python flushes stdout and
+    stderr at exit) then goes nowhere, instead of failing again with a message."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _output_failed(failure: BaseException) -> NoReturn:
+    """stdout cannot be written: quiet for a broken pipe (141), else one line on stderr (74)."""
+    _silence(1)
+    if isinstance(failure, BrokenPipeError):
+        sys.exit(EXIT_BROKEN_PIPE)
+    if isinstance(failure, _Closed):
+        reason = "standard output is closed"
+    elif isinstance(failure, OSError):
+        reason = failure.strerror or str(failure)
+    else:  # ValueError: the stream object itself was closed
+        reason = "standard output is closed"
+    _write(f"error: cannot write the output: {reason}\n", err=True)
+    sys.exit(EXIT_OUTPUT)
 
 
 def _report(err: ChainruleError) -> NoReturn:
@@ -120,7 +179,14 @@ def _use_rich(fmt: str | None) -> bool:
         return fmt == "rich"
     if os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    return _isatty(sys.stdout)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (OSError, ValueError):  # closed
+        return False
 
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -141,8 +207,14 @@ def _emit(result: Any, fmt: str | None, width: int | None, **options: Any) -> No
     name = "rich" if _use_rich(fmt) else (fmt or "plain")
     if name == "rich":
         from rich.console import Console
-        render(result, "rich", width=width, console=Console(width=width, highlight=False),
-               **options)
+        if sys.stdout is None:
+            _output_failed(_Closed())
+        try:  # rich writes to sys.stdout itself: its failures are found by the flush
+            render(result, "rich", width=width, console=Console(width=width, highlight=False),
+                   **options)
+            sys.stdout.flush()
+        except (OSError, ValueError) as failure:
+            _output_failed(failure)
         return
     text = render(result, name, width=width or _terminal_width(), **options)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -153,7 +225,134 @@ def _emit(result: Any, fmt: str | None, width: int | None, **options: Any) -> No
         _fail(f"error: the output's encoding ({encoding}) cannot write "
               f"{text[err.start]!r}, which this {name} output needs; set "
               "PYTHONIOENCODING=utf-8 (or use --format latex, which is ASCII)", EXIT_INPUT)
-    click.echo(text, nl=False)
+    _write(text)
+
+
+def _timeout_option(command: Command) -> Command:
+    """--timeout: the wall clock of the whole job (docs/robustness.md, "Budgets")."""
+    return click.option(
+        "--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+        metavar="SECONDS", help="The job's time budget: reading, differentiating, proving "
+        "(every order, every partial). When it runs out, the answer so far is printed, "
+        "marked as stopped, and the exit status is 3. 0: no limit.")(command)
+
+
+class _Status:
+    """What the job is doing, on stderr, once it has run a second (a terminal only)."""
+
+    AFTER = 1.0  # seconds
+
+    def __init__(self, show: bool) -> None:
+        self.show = show and sys.stderr.isatty()
+        self.what = "working"
+        self.status: Any = None
+        self.timer: Any = None
+
+    def update(self, what: str) -> None:
+        self.what = what
+        if self.status is not None:
+            self.status.update(f"{what}…  (--timeout limits the time)")
+
+    def __enter__(self) -> _Status:
+        if self.show:
+            import threading
+            self.timer = threading.Timer(self.AFTER, self._start)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def _start(self) -> None:
+        try:
+            from rich.console import Console
+            self.status = Console(stderr=True).status(f"{self.what}…  (--timeout limits the "
+                                                      "time)")
+            self.status.start()
+        except Exception:  # progress is a courtesy: never a traceback for it
+            self.status = None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+class _job:
+    """The command's job: its time budget (--timeout), progress on a terminal, and what
+    happens when the budget runs out or SIGINT/SIGTERM arrive — the answer so far where
+    there is one, marked as stopped, a one-line message and exit status 3, 130 or 143."""
+
+    def __init__(self, timeout: float, fmt: str | None, width: int | None, *,
+                 status: bool = True, partial: bool = True, **options: Any) -> None:
+        from chainrule import budget
+        self.budget = budget
+        self.partial = partial
+        self.fmt, self.width, self.options = fmt, width, options
+        self.progress = _Status(status)
+        self.scope = budget.job(timeout, surface="cli", listener=self.progress.update)
+        self.open: Any = None
+
+    def __enter__(self) -> Any:
+        import signal
+        signal.signal(signal.SIGINT, self.budget.interrupt)
+        signal.signal(signal.SIGTERM, self.budget.interrupt)
+        self.open = self.scope.__enter__()
+        self.progress.__enter__()
+        return self.open
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
+        self.progress.__exit__(kind, err, tb)
+        self.scope.__exit__(kind, err, tb)
+        budget = self.budget
+        if isinstance(err, budget.BudgetExceeded):
+            self._stop(err.partial, str(err), EXIT_BUDGET, err)
+        if isinstance(err, budget.Interrupted):
+            import dataclasses
+            activity = self.open.activity if self.open is not None else ""
+            message = f"interrupted by {err.name}" + (f" while {activity}" if activity else "")
+            partial = self.open.partial if self.open is not None else None
+            if partial is not None:
+                partial = dataclasses.replace(partial,
+                                              stopped=budget.Stopped("interrupted", message))
+            self._stop(partial, message, 128 + err.signum, err)
+
+    def _stop(self, partial: Any, message: str, code: int, err: BaseException) -> NoReturn:
+        if partial is None or not self.partial:
+            _fail(f"error: {message}" if code == EXIT_BUDGET else message, code,
+                  err if isinstance(err, ChainruleError) else _Interruption(message))
+        _emit(partial, self.fmt, self.width, **self.options)
+        click.echo(message, err=True)
+        sys.exit(code)
+
+
+class _Interruption(ChainruleError):
+    """An interruption, for the error document of --format json (type "Interrupted")."""
+
+
+_Interruption.__name__ = "Interrupted"
+
+
+class _Command(click.Command):
+    """A command that reads text starting with '-' as an argument (an expression such as
+    -x^2) and still names a misspelled option wherever it stands on the line: click gives
+    "did you mean" only for an option before the arguments, and an unknown one after them
+    would otherwise be an "extra argument"."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known = {name for param in self.get_params(ctx) for name in param.opts
+                 if isinstance(param, click.Option)}
+        known |= {name for param in self.get_params(ctx) if isinstance(param, click.Option)
+                  for name in param.secondary_opts}
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if name.startswith("--") and len(name) > 2 and name not in known:
+                import difflib
+                close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+                raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+        return super().parse_args(ctx, args)
 
 
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"],
@@ -163,7 +362,7 @@ def main() -> None:
     pass
 
 
-@main.command("diff", help=DIFF_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("diff", cls=_Command, help=DIFF_HELP, context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -186,15 +385,17 @@ def main() -> None:
               "nothing (off).")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
+@_timeout_option
 def diff_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, fmt: str | None,
                  detail: Detail, order: int, at: str | None, simplify: SimplifyMode,
-                 verify: VerifyMode, width: int | None) -> None:
+                 verify: VerifyMode, width: int | None, timeout: float) -> None:
     text = _pick_expression(expr_arg, expr_opt)
     from chainrule.api import diff
     try:
-        derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
-                          detail=detail)
-        slope = derivation.at(at) if at is not None else None
+        with _job(timeout, fmt, width):
+            derivation = diff(text, wrt, order=order, simplify=simplify, verify=verify,
+                              detail=detail)
+            slope = derivation.at(at) if at is not None else None
         _emit(derivation, fmt, width, slope=slope)
     except ChainruleError as err:
         _report(err)
@@ -207,6 +408,8 @@ def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
     if expr_arg is not None and expr_opt is not None:
         _fail("error: give the expression once, either as EXPR or with --expr", EXIT_INPUT)
     text = expr_opt if expr_opt is not None else expr_arg
+    if text == "-":
+        text = _read_stdin()
     if text is None:
         _fail("error: missing the expression to differentiate\n"
               "usage: chainrule diff EXPR   (for example: chainrule diff \"sin(x**2)\")",
@@ -216,8 +419,21 @@ def _pick_expression(expr_arg: str | None, expr_opt: str | None) -> str:
     return text
 
 
+def _read_stdin() -> str:
+    """``chainrule diff -``: the expression from standard input (one expression; a blank
+    line or a trailing newline is fine)."""
+    lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+    if not lines:
+        _fail("error: standard input is empty: nothing to differentiate\n"
+              "usage: echo \"sin(x^2)\" | chainrule diff -", EXIT_INPUT)
+    if len(lines) > 1:
+        _fail(f"error: standard input has {len(lines)} lines; give one expression (one "
+              "line) per run", EXIT_INPUT)
+    return lines[0]
+
+
 def _terminal_width() -> int:
-    if sys.stdout.isatty():
+    if _isatty(sys.stdout):
         import shutil
         return shutil.get_terminal_size((80, 24)).columns
     return 80
@@ -243,7 +459,7 @@ Examples:
 """
 
 
-@main.command("check", help=CHECK_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("check", cls=_Command, help=CHECK_HELP, context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.argument("answer_arg", metavar="ANSWER", required=False)
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
@@ -251,8 +467,9 @@ Examples:
 @_format_option("check")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
+@_timeout_option
 def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
-                  fmt: str | None, width: int | None) -> None:
+                  fmt: str | None, width: int | None, timeout: float) -> None:
     text = _pick_text(expr_arg, None, "check")
     if answer_arg is None:
         _fail("error: missing the answer to check\nusage: chainrule check EXPR ANSWER   "
@@ -260,7 +477,8 @@ def check_command(expr_arg: str | None, answer_arg: str | None, wrt: str | None,
     answer = _pick_expression(answer_arg, None)
     from chainrule.checking import check
     try:
-        result = check(text, answer, wrt)
+        with _job(timeout, fmt, width):
+            result = check(text, answer, wrt)
         _emit(result, fmt, width)
     except ChainruleError as err:
         _report(err)
@@ -283,7 +501,7 @@ Examples:
 """
 
 
-@main.command("grad", help=GRAD_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("grad", cls=_Command, help=GRAD_HELP, context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -302,16 +520,18 @@ Examples:
               show_default=True, help="light: textbook form; none: the sweep's raw product.")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
+@_timeout_option
 def grad_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, show_graph: bool,
                  at: str | None, fmt: str | None, use_numpy: bool, verify: GradientVerifyMode,
-                 simplify: GradientSimplifyMode, width: int | None) -> None:
+                 simplify: GradientSimplifyMode, width: int | None, timeout: float) -> None:
     text = _pick_text(expr_arg, expr_opt, "grad")
     if use_numpy and fmt != "python":
         _fail("error: --numpy applies to --format python", EXIT_INPUT)
     from chainrule.backprop.gradients import grad
     point = _point_option(at)
     try:
-        with _proving() as progress:
+        options = {"numpy": use_numpy} if fmt == "python" else {"graph": show_graph}
+        with _job(timeout, fmt, width, status=False, **options), _proving() as progress:
             result = grad(text, wrt, verify=verify, simplify=simplify, progress=progress)
         report = None if point is None else result.at(point)
         if fmt == "python":
@@ -357,7 +577,7 @@ Examples:
 """
 
 
-@main.command("descend", help=DESCEND_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("descend", cls=_Command, help=DESCEND_HELP, context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -375,9 +595,10 @@ Examples:
               show_default=True, help="Prove the gradient against SymPy first, or not.")
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
+@_timeout_option
 def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: str, lr: float,
                     steps: int, plot_path: str | None, fmt: str | None,
-                    verify: GradientVerifyMode, width: int | None) -> None:
+                    verify: GradientVerifyMode, width: int | None, timeout: float) -> None:
     text = _pick_text(expr_arg, expr_opt, "descend")
     point = _point_option(at)
     from chainrule.backprop.descent import descend, plot_descent
@@ -388,7 +609,7 @@ def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: st
             # a missing optional extra: the same status as for chainrule plot
             _fail('error: --plot needs matplotlib: pip install "chainrule[plot]"', EXIT_INTERNAL)
     try:
-        with _progress(steps) as progress:
+        with _job(timeout, fmt, width, status=False), _progress(steps) as progress:
             run = descend(text, wrt, point or {}, lr=lr, steps=steps, verify=verify,
                           progress=progress)
         if plot_path is not None:
@@ -485,7 +706,7 @@ Examples:
 """
 
 
-@main.command("plot", help=PLOT_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("plot", cls=_Command, help=PLOT_HELP, context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -497,26 +718,33 @@ Examples:
               show_default=True, help="The PNG file to write.")
 @click.option("--range", "xrange", metavar="LO:HI",
               help="The horizontal range (default: around the point).")
+@_timeout_option
 def plot_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, at: str | None,
-                 output: str, xrange: str | None) -> None:
+                 output: str, xrange: str | None, timeout: float) -> None:
     text = _pick_expression(expr_arg, expr_opt)
     from chainrule.api import diff
-    from chainrule.plot import MissingDependency, plot
+    from chainrule.plot import MissingDependency, check_window, output_target, plot
     window = None
-    if xrange is not None:
-        lo, _sep, hi = xrange.partition(":")
-        try:
-            window = (float(lo), float(hi))
-        except ValueError:
-            _fail(f"error: cannot read the range {xrange!r}; write it like -2:3", EXIT_INPUT)
     try:
-        info = plot(diff(text, wrt), at, output, window=window)
+        if xrange is not None:
+            lo, _sep, hi = xrange.partition(":")
+            try:
+                ends = (float(lo), float(hi))
+            except ValueError:
+                _fail(f"error: cannot read the range {xrange!r}; write it like -2:3",
+                      EXIT_INPUT)
+            window = check_window(ends)  # finite, LO < HI, drawable
+        output_target(output)  # before any work: a file that cannot be written is refused
+        with _job(timeout, None, None, partial=False):  # a picture needs the whole answer
+            derivation = diff(text, wrt)
+        info = plot(derivation, at, output, window=window)
     except MissingDependency as err:
         _fail(f"error: {err}", EXIT_INTERNAL)
     except ChainruleError as err:
         _report(err)
-    click.echo(f"wrote {info.path}: " + ", ".join(info.labels[:2])
-               + (f"; tangent {info.labels[2].split(': ', 1)[1]}" if info.tangent else ""))
+    # only now, with the file written and closed
+    _write(f"wrote {info.path}: " + ", ".join(info.labels[:2])
+           + (f"; tangent {info.labels[2].split(': ', 1)[1]}" if info.tangent else "") + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,7 +30,6 @@ was expected there and, where we can guess, a hint.
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import math
 from collections.abc import Sequence
@@ -39,7 +38,15 @@ from functools import cached_property
 from typing import Any, NoReturn
 
 from chainrule._lexer import Token, fast_tokenize, tokenize
-from chainrule._notation import Question, Reading, implicit_check, needs_rewrite, question, rewrite
+from chainrule._notation import (
+    Question,
+    Reading,
+    implicit_check,
+    needs_rewrite,
+    question,
+    rewrite,
+    unknown_function_hint,
+)
 from chainrule.errors import ParseError
 from chainrule.expr import (
     Add,
@@ -56,7 +63,7 @@ from chainrule.expr import (
     from_key,
     postorder,
 )
-from chainrule.functions import FUNCTIONS, FunctionEntry, function_names, lookup
+from chainrule.functions import FUNCTIONS, FunctionEntry, lookup
 
 __all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_NUMBER_DIGITS", "MAX_PRIMES", "parse",
            "read", "Reading", "Question", "recorded_reading", "reading_of"]
@@ -595,10 +602,8 @@ class _Parser:
 
     def _unknown_function(self, tok: Token) -> NoReturn:
         name = tok[3]
-        candidates = [n for n in function_names() if len(n) > 1]
-        matches = difflib.get_close_matches(name.lower(), candidates, n=3)
-        multiply = f"write {name}*(…) to multiply"
-        hint = f"did you mean {_join_or(matches)}? Or {multiply}" if matches else multiply
+        letters = frozenset(t[1] for t in self.tokens if t[0] == "name" and len(t[1]) == 1)
+        hint = unknown_function_hint(name, letters)
         raise ParseError(f"unknown function '{name}'", self.text, tok[1], hint=hint,
                          length=tok[2] - tok[1])
 

@@ -288,7 +288,8 @@ def test_arity(text: str, position: int, message: str) -> None:
 
 @pytest.mark.parametrize("text, position, message, hint", [
     ("sine(x)", 0, "unknown function 'sine'", "did you mean sin"),
-    ("sine(x)", 0, "unknown function 'sine'", "write sine*(…) to multiply"),
+    # issue 15: multiplication is suggested only for a name that could be a product
+    ("sine(x)", 0, "unknown function 'sine'", "did you mean sin?"),
     ("Sin(x)", 0, "unknown function 'Sin'", "did you mean sin"),
     ("x + sqr(x)", 4, "unknown function 'sqr'", "did you mean sqrt"),
     ("theta(x+1)", 0, "unknown function 'theta'", "write theta*(…) to multiply"),
