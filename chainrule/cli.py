@@ -362,7 +362,8 @@ def main() -> None:
     pass
 
 
-@main.command("diff", cls=_Command, help=DIFF_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("diff", cls=_Command, help=DIFF_HELP,
+              context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -459,7 +460,8 @@ Examples:
 """
 
 
-@main.command("check", cls=_Command, help=CHECK_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("check", cls=_Command, help=CHECK_HELP,
+              context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.argument("answer_arg", metavar="ANSWER", required=False)
 @click.option("--wrt", metavar="VAR", help="Variable to differentiate with respect to "
@@ -501,7 +503,8 @@ Examples:
 """
 
 
-@main.command("grad", cls=_Command, help=GRAD_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("grad", cls=_Command, help=GRAD_HELP,
+              context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -577,7 +580,8 @@ Examples:
 """
 
 
-@main.command("descend", cls=_Command, help=DESCEND_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("descend", cls=_Command, help=DESCEND_HELP,
+              context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
@@ -706,7 +710,8 @@ Examples:
 """
 
 
-@main.command("plot", cls=_Command, help=PLOT_HELP, context_settings={"ignore_unknown_options": True})
+@main.command("plot", cls=_Command, help=PLOT_HELP,
+              context_settings={"ignore_unknown_options": True})
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
