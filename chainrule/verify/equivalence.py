@@ -37,10 +37,11 @@ need it.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -238,7 +239,7 @@ def _sig(v: float) -> float:
 
 
 def sample_points(names: Sequence[str], seed: int,
-                  count: int = CANDIDATES) -> list[dict[str, float]]:
+                  count: int = CANDIDATES) -> Iterator[dict[str, float]]:
     """Points to try, every coordinate with at most 6 significant digits: of every three,
     two from the small ranges (:data:`RANGES`) and one wide — in turn from every decade
     from 10⁻³ to 10⁶, with either sign.
@@ -257,7 +258,7 @@ def sample_points(names: Sequence[str], seed: int,
         magnitude = 10 ** (WIDE_FROM + (j // 2) % decades + rng.random())
         return _sig(magnitude if j % 2 == 0 else -magnitude)
 
-    return [{n: draw(i) for n in names} for i in range(count)]
+    return ({n: draw(i) for n in names} for i in range(count))  # drawn as they are needed
 
 
 def is_wide(point: dict[str, float]) -> bool:
@@ -532,16 +533,17 @@ def compare(first: Expr, second: Any, *, domain: Expr, names: Sequence[str],
     if isinstance(second, Expr) and abstract is not None:
         b_sym = to_sympy(second, abstract=_concrete_functions(abstract))
     sampling_end = start + budget
-    points = [*sample_points(names, seed), *extra_points]
+    points = list(extra_points) if extra_points else []
+    points_iter = itertools.chain(sample_points(names, seed), points)
     symbolic_form = second if second_symbolic is None else second_symbolic
     if _quickly_equal(first, symbolic_form, min(budget, QUICK_BUDGET)):
-        return _where_defined(first, domain, points, impls, need, sampling_end)
+        return _where_defined(first, domain, points_iter, impls, need, sampling_end)
     fa, fb = Precise(a_sym, names), Precise(b_sym, names)
     agreed = wide = 0
     undefined: list[dict[str, float]] = []
     wide_seen = False
     small = 0
-    for point in points:
+    for point in points_iter:
         if time.perf_counter() > sampling_end:
             break
         job.check()
@@ -619,7 +621,7 @@ def _quickly_equal(ours: Expr, theirs: Any, budget: float) -> bool:
     return bool(done and value is True)
 
 
-def _where_defined(first: Expr, domain: Expr, points: Sequence[dict[str, float]], impls: Any,
+def _where_defined(first: Expr, domain: Expr, points: Iterable[dict[str, float]], impls: Any,
                    need: int, end: float) -> Evidence:
     """For two formulas already shown equal: the points where the domain is differentiable
     (none at all calls for a closer look), and those where ``first`` has no real value."""
