@@ -489,6 +489,7 @@ def _pretty_piece(p: str) -> str:
     return "π" if p == "pi" else p
 
 
+_GREEK_LETTER: dict[str, str] = {name: letter for letter, name in GREEK.items()}
 _OPERAND_END = frozenset({"num", "name", "greek", ")", "sup"})
 _OPERAND_START = frozenset({"num", "name", "greek", "(", "√", "∛"})
 _SHOWN = {"*": "·", "/": "/", "^": "^", ",": ", ", "(": "(", ")": ")", "'": "'", "√": "√",
@@ -511,7 +512,7 @@ def _render(toks: list[Token]) -> str:
         if kind == "name":
             out.append(_pretty_piece(tok[3]))
         elif kind == "greek":
-            out.append("π" if tok[3] == "pi" else tok[3])
+            out.append(_GREEK_LETTER.get(tok[3]) or str(tok[3]))
         elif kind == "num":
             value = tok[3][0].value
             out.append(str(value))
@@ -573,7 +574,7 @@ def unknown_function_hint(name: str, single_letters: frozenset[str]) -> str:
     letters = _LETTERS_ONLY.match(name) is not None
     if name in WORD_NAMES or not letters:          # theta(x+1), x2 (x): a symbol
         multiply = f"write {name}*(…) to multiply"
-    elif 1 < len(name) and (len(name) <= _MAX_LETTER_RUN or set(name) <= single_letters):
+    elif set(name) <= single_letters:              # ab(x) with a and b in the expression
         multiply = f"write {'*'.join(name)}*(…) to multiply"
     else:
         multiply = ""

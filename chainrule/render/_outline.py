@@ -722,10 +722,12 @@ def _document(d: Derivation, detail: str | None, slope: Slope | None,
     reserved = set(free_symbols(d.expr)) | {d.variable, "d", "e", "i", "l", "o", "u", "v", "w",
                                            "x", "y", "z"}
     reserved |= {s.name for st in d.stages for s in _funcs(st.expr)}
+    ra = read_as(d.expr, d.variable, d.text)
+    if ra.name:
+        reserved.add(ra.name)             # f(x) = …: the letter f is the input's own
     lets = LetNames(reserved | {f"u{i}" for i in range(1, 10)})
     doc = _Shared(Names(reserved), detail, {r.expr: r for r in found}, lets)
     base = Notation(d.variable, is_partial(d.expr, d.variable), lets=lets)
-    ra = read_as(d.expr, d.variable, d.text)
     doc.lines += read_as_lines(d.expr, ra)
     for stage in d.stages:
         title: list[Part] = []
