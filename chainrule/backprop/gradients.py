@@ -141,7 +141,9 @@ class GradResult(Result):
 
     def held_constant(self, name: str) -> list[str]:
         """The other symbols, constant in ∂J/∂name."""
-        return sorted(free_symbols(self.expr) - {name}, key=natural_key)
+        if "symbols" not in self._cache:      # sorted once, not once per partial
+            self._cache["symbols"] = sorted(free_symbols(self.expr), key=natural_key)
+        return [s for s in self._cache["symbols"] if s != name]
 
     def operations(self) -> dict[str, int]:
         """Distinct operations in J and in the whole gradient (shared nodes counted once)."""

@@ -263,9 +263,10 @@ def build_graph(root: Expr, wrt: tuple[str, ...]) -> Graph:
             continue
         sweep = reverse_sweep(gnode.formula, moving)
         me = Symbol(gnode.name)
+        itself = {light(gnode.formula): me, gnode.formula: me}   # once, not once per input
         for name in moving:
             raw = sweep.partials[name]
-            shown = light(substitute(light(raw), {light(gnode.formula): me, gnode.formula: me}))
+            shown = light(substitute(light(raw), itself))
             edges.append(Edge(gnode.name, name, shown, raw))
 
     graph = Graph(root, tuple(wrt), tuple(graph_nodes), tuple(edges), tuple(sorted(taken)))
@@ -275,10 +276,10 @@ def build_graph(root: Expr, wrt: tuple[str, ...]) -> Graph:
 
 def _ordered_symbols(e: Expr) -> tuple[str, ...]:
     """Symbol names in the order they are written."""
-    seen: list[str] = []
+    seen: dict[str, None] = {}          # ordered, and a lookup is not a scan
     for node in postorder(e):
-        if isinstance(node, Symbol) and node.name not in seen:
-            seen.append(node.name)
+        if isinstance(node, Symbol):
+            seen.setdefault(node.name, None)
     return tuple(seen)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chainrule.evaluate import number_text
+from chainrule.expr import free_symbols
 from chainrule.reading import read_as
 from chainrule.render.document import (
     NO_WIDTH,
@@ -71,11 +72,12 @@ def _d(top: str, var: str) -> str:
 
 
 def _held(result: GradResult, p: str) -> str:
-    held = result.held_constant(p)
-    if not held:
+    others = len(free_symbols(result.expr) - {p})
+    if not others:
         return ""
-    if len(held) > _HELD_LIST_MAX:
-        return f"({len(held)} other symbols held constant)"
+    if others > _HELD_LIST_MAX:
+        return f"({others} other symbols held constant)"
+    held = result.held_constant(p)
     return f"({', '.join(held)} held constant)"
 
 
