@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from chainrule._lexer import GREEK, Token
+from chainrule._lexer import GREEK, Token, tokenize
 from chainrule.errors import ParseError
 from chainrule.functions import FUNCTIONS, function_names, lookup
 
@@ -54,6 +54,10 @@ ENGLISH_NAMES = {
 }
 _CONSTANT_NAMES = frozenset({"pi", "e", "E"})
 _LETTERS_ONLY = re.compile(r"[A-Za-z]+\Z")
+_LONGEST_TEXT = 1000    # characters of the reading written out in full
+_MAX_NOTES = 12         # notes kept for one text; then "and more"
+_SHOWN_TOKENS = 40      # a juxtaposed call longer than this is noted as sin(…)
+_VARIABLE_LETTERS = frozenset("xyzt")   # a glued product names one of the variables
 _MAX_LETTER_RUN = 3      # an unknown name of 2 or 3 letters is a product of single letters
 
 
@@ -124,6 +128,8 @@ def question(text: str) -> tuple[str, Question]:
     if text.count("=") == 1:       # (x == 1 is left to the tokenizer's message)
         eq = text.index("=")
         lhs = _LHS.match(text[:eq])
+        if lhs is None and tokenize(text[:eq])[-1][0] == "err":
+            return text, Question()    # a := 1, x <= 1: the tokenizer says what is wrong
         if lhs is None or _is_function(lhs["name"]):    # x^2 + y^2 = 1, sin(x) = x
             _refuse_equation(text, eq)
         name = lhs["name"]
@@ -261,6 +267,7 @@ class _Rewriter:
         self.functions = _function_pieces()
         self.glued: list[tuple[int, int]] = []   # the spans of the names split in pass 1
         self.names: list[tuple[str, str]] = []    # those names, and how each was read
+        self.closing: dict[int, int] = {}
 
     # ── pass 1: glued names ─────────────────────────────────────────────────────
     def split(self) -> list[Token]:
@@ -292,7 +299,11 @@ class _Rewriter:
                    else "letters written together multiply")
             shown = _show(pieces)
             self.names.append((name, shown))
-            self.notes.append(f"{name} is {shown}: {why}")
+            if len(name) > _SHOWN_TOKENS:
+                self.note(f"{name[:_SHOWN_TOKENS // 2]}… ({len(name):,} letters) is "
+                          f"{len(pieces):,} pieces: {why}")
+            else:
+                self.note(f"{name} is {shown}: {why}")
         return out
 
     def _pieces(self, tok: Token, after: str) -> list[str] | None:
@@ -313,6 +324,9 @@ class _Rewriter:
         if not functions:
             if after == "(" or (len(name) > _MAX_LETTER_RUN and "pi" not in pieces):
                 return None             # loss, bias, rate: a name; sqr(x): a typo
+            if "pi" not in pieces and (not set(name) & _VARIABLE_LETTERS
+                                       or len(set(name)) < len(name)):
+                return None             # sum, lr, zoo: a word, not a product
             return pieces
         if after == "(" and not _is_function(pieces[-1]):
             return None                 # cosine(x), logits(x): an unknown function
@@ -324,17 +338,27 @@ class _Rewriter:
         for p in pieces:
             run = run + 1 if len(p) == 1 else 0
             if run >= _MAX_LETTER_RUN and len(name) > 4:
-                self.notes.append(f"{name} is one name, not {_show(pieces)} (write "
+                self.note(f"{name} is one name, not {_show(pieces)} (write "
                                   f"{_explicit(pieces)} for that)")
                 return None
         return pieces
 
     # ── pass 2: functions without parentheses ──────────────────────────────────
     def apply(self, toks: list[Token]) -> list[Token]:
+        """One pass, no recursion: a juxtaposed argument gets its '(' where it starts and
+        its ')' is put before the token where it ends (arguments nest, so the ')'s
+        waiting at one place close inner arguments first)."""
+        self.closing = _matching(toks)
         out: list[Token] = []
+        waiting: dict[int, list[tuple[int, Token, Token]]] = {}
         k = 0
         n = len(toks)
         while k < n:
+            for start, tok0, _ in reversed(waiting.pop(k, [])):
+                close = toks[k - 1][2]
+                out.append((")", close, close, None))
+                if not any(a <= tok0[1] and close <= b for a, b in self.glued):
+                    self._note_call(out, start, tok0, close)
             tok = toks[k]
             if tok[0] != "name" or not _is_function(tok[3]):
                 out.append(tok)
@@ -346,34 +370,36 @@ class _Rewriter:
             inverse = self._inverse(toks, j, tok[3])
             if inverse is not None:
                 name_tok, j = inverse
+            start = len(out)
             out.append(name_tok)
             power_end = self._power_suffix(toks, j)
             out.extend(toks[j:power_end])
             j = power_end
-            if toks[j][0] == "(" or not self._starts_argument(toks[j]):
-                k = j
-                continue
-            end = self._argument_end(toks, j)
-            at = toks[j][1]
-            out.append(("(", at, at, None))
-            inner = self.apply([*toks[j:end], ("end", toks[end][1], toks[end][1], None)])[:-1]
-            out.extend(inner)
-            close = toks[end - 1][2]
-            out.append((")", close, close, None))
-            written = " ".join(self.text[tok[1]:close].split())
-            read = _render(out[self._last_start(out, name_tok):])
-            if not any(a <= tok[1] and close <= b for a, b in self.glued):
-                self.notes.append(f"{written} is {read}: a function without parentheses "
-                                  "takes the product that follows")
-            k = end
+            if toks[j][0] != "(" and self._starts_argument(toks[j]):
+                end = self._argument_end(toks, j)
+                at = toks[j][1]
+                out.append(("(", at, at, None))
+                waiting.setdefault(end, []).append((start, tok, name_tok))
+            k = j
         return out
 
-    @staticmethod
-    def _last_start(out: list[Token], name_tok: Token) -> int:
-        for idx in range(len(out) - 1, -1, -1):
-            if out[idx] is name_tok:
-                return idx
-        return 0
+    def _note_call(self, out: list[Token], start: int, tok: Token, close: int) -> None:
+        """"sin 2x is sin(2·x)": a long argument is shown as (…), and a text with many
+        such calls gets the first few (a long text is not written out twice)."""
+        if len(out) - start > _SHOWN_TOKENS:
+            written = self.text[tok[1]:tok[2]] + " …"
+            read = f"{out[start][3]}(…)"
+        else:
+            written = " ".join(self.text[tok[1]:close].split())
+            read = _render(out[start:])
+        self.note(f"{written} is {read}: a function without parentheses takes the product "
+                  "that follows")
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < _MAX_NOTES:
+            self.notes.append(text)
+        elif len(self.notes) == _MAX_NOTES:
+            self.notes.append("and more read the same way")
 
     def _inverse(self, toks: list[Token], j: int, name: str) -> tuple[Token, int] | None:
         entry = lookup(name)
@@ -390,7 +416,7 @@ class _Rewriter:
             return None
         start = toks[j - 1][1]
         written = self.text[start:toks[end - 1][2]]
-        self.notes.append(f"{written} is {inverse.name}, the inverse function: write "
+        self.note(f"{written} is {inverse.name}, the inverse function: write "
                           f"1/{name}(x) for the reciprocal")
         return ("name", start, toks[end - 1][2], inverse.name), end
 
@@ -420,41 +446,42 @@ class _Rewriter:
             return k
 
     def _factor_end(self, toks: list[Token], k: int) -> int:
-        kind = toks[k][0]
-        if kind in ("√", "∛"):
-            return self._factor_end(toks, k + 1)
-        if kind == "(":
-            depth = 0
-            while True:
-                if toks[k][0] == "(":
-                    depth += 1
-                elif toks[k][0] == ")":
-                    depth -= 1
-                    if depth == 0:
-                        k += 1
-                        break
-                elif toks[k][0] in ("end", "err"):
-                    return k
-                k += 1
-        elif kind == "name" and _is_function(toks[k][3]):
-            return k                           # (not reached: a function ends the argument)
-        else:
+        """The index after one factor and its powers: 2, x, (…), √x, x^2, x^-y^z, x²."""
+        while toks[k][0] in ("√", "∛"):
             k += 1
-        # powers: x^2, x^-1, x², x^(…)
-        while True:
+        k = self._atom_end(toks, k)
+        while True:                            # powers: x^2, x^-1, x², x^(…), x^y^z
             if toks[k][0] == "sup":
                 k += 1
-            elif toks[k][0] == "^":
-                e = k + 1
-                if toks[e][0] == "-":
-                    e += 1
-                if toks[e][0] in ("num", "name", "greek", "("):
-                    k = self._factor_end(toks, e) if toks[e][0] != "name" or not _is_function(
-                        toks[e][3]) else e
-                else:
-                    return k
-            else:
+                continue
+            if toks[k][0] != "^":
                 return k
+            e = k + 1
+            if toks[e][0] == "-":
+                e += 1
+            if toks[e][0] in ("num", "greek", "(") or (
+                    toks[e][0] == "name" and not _is_function(toks[e][3])):
+                k = self._atom_end(toks, e)
+            else:
+                return k                       # x^sin x: the argument is x
+
+    def _atom_end(self, toks: list[Token], k: int) -> int:
+        if toks[k][0] == "(":
+            close = self.closing.get(k)
+            return len(toks) - 1 if close is None else close + 1
+        return k + 1 if toks[k][0] not in ("end", "err") else k
+
+
+def _matching(toks: list[Token]) -> dict[int, int]:
+    """Where each '(' is closed."""
+    found: dict[int, int] = {}
+    opened: list[int] = []
+    for k, tok in enumerate(toks):
+        if tok[0] == "(":
+            opened.append(k)
+        elif tok[0] == ")" and opened:
+            found[opened.pop()] = k
+    return found
 
 
 def _num(literal: str) -> Any:
@@ -536,7 +563,10 @@ def rewrite(text: str, tokens: list[Token]) -> tuple[list[Token], Reading]:
     split = r.split()
     applied = r.apply(split)
     notes = tuple(r.notes)
-    return applied, Reading(_render(applied) if notes else "", notes, glued=tuple(r.names))
+    text = _render(applied) if notes else ""
+    if len(text) > _LONGEST_TEXT:
+        text = ""                  # a long text is not written out again: the notes say it
+    return applied, Reading(text, notes, glued=tuple(r.names))
 
 
 # ── hints for names that are not functions ──────────────────────────────────────

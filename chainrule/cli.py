@@ -207,10 +207,15 @@ def _emit(result: Any, fmt: str | None, width: int | None, **options: Any) -> No
     name = "rich" if _use_rich(fmt) else (fmt or "plain")
     if name == "rich":
         from rich.console import Console
+
+        class _Console(Console):
+            def on_broken_pipe(self) -> None:  # rich's own way exits 1: ours is 141
+                raise BrokenPipeError
+
         if sys.stdout is None:
             _output_failed(_Closed())
         try:  # rich writes to sys.stdout itself: its failures are found by the flush
-            render(result, "rich", width=width, console=Console(width=width, highlight=False),
+            render(result, "rich", width=width, console=_Console(width=width, highlight=False),
                    **options)
             sys.stdout.flush()
         except (OSError, ValueError) as failure:
@@ -351,7 +356,9 @@ class _Command(click.Command):
             if name.startswith("--") and len(name) > 2 and name not in known:
                 import difflib
                 close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-                raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+                _fail(f"error: no such option: {name}"
+                      + (f" (did you mean {close[0]}?)" if close else "")
+                      + f"\n(see chainrule {self.name} --help)", EXIT_INPUT)
         return super().parse_args(ctx, args)
 
 

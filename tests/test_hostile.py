@@ -228,7 +228,8 @@ CATALOGUE = [
     row(Refused("Sin(x)", ParseError, "did you mean sin", 0), "unknown", "capital"),
     row(Refused("sigmiod(x)", ParseError, "did you mean sigmoid", 0), "unknown", "sigmiod"),
     row(Refused("foo(x)", ParseError, "unknown function 'foo'", 0), "unknown", "foo"),
-    row(Refused("sin x", ParseError, "sin needs parentheses", 4), "unknown", "no-parentheses"),
+    # issue 15: sin x is read as sin(x) now, with a "read as" line (tests/test_notation.py)
+    row(Answer("sin x", "cos(x)"), "unknown", "no-parentheses"),
 
     # ── look-alike and invisible characters, named in the message ─────────────────
     row(Refused("ѕin(x)", ParseError, "CYRILLIC SMALL LETTER DZE", 0), "unicode", "cyrillic-s"),
@@ -255,7 +256,8 @@ CATALOGUE = [
     row(Refused("I*x", ParseError, "'I' is reserved for the imaginary unit", 0), "names", "I"),
     row(Refused("print(x)", ParseError, "unknown function 'print'", 0), "names", "print-call"),
     row(Refused("sum(x)", ParseError, "unknown function 'sum'", 0), "names", "sum-call"),
-    row(Refused("Heaviside*x", UsageError, "several symbols"), "names", "two-symbols"),
+    # issue 15: x is the conventional variable (Heaviside is a constant here), and says so
+    row(Answer("Heaviside*x", "Heaviside"), "names", "two-symbols"),
     row(Answer("E", "0"), "names", "E"),
     row(Answer("E^x", "e**x"), "names", "E-power"),
     row(Answer("print", "1"), "names", "print"),
