@@ -218,6 +218,8 @@ def needs_rewrite(pairs: list[tuple[str, Any]]) -> bool:
     """Whether :func:`rewrite` has anything to do: an unknown glued name, a function
     without its parenthesis, or ``sin^-1``."""
     for k, (kind, value) in enumerate(pairs):
+        if kind == "^" and pairs[k + 1][0] == "num" and pairs[k + 2][0] in ("name", "greek", "("):
+            return True                           # e^2x: maybe glued, said if it is
         if kind != "name":
             continue
         if _is_function(value):
@@ -395,6 +397,21 @@ class _Rewriter:
         self.note(f"{written} is {read}: a function without parentheses takes the product "
                   "that follows")
 
+    def glued_exponents(self, toks: list[Token]) -> None:
+        """``e^2x`` is e²·x, as the rules of precedence say, but the x is glued to the
+        exponent: said, with how to write e^(2x)."""
+        for k, tok in enumerate(toks):
+            if (tok[0] == "^" and toks[k + 1][0] == "num" and toks[k + 2][0] in ("name", "greek")
+                    and toks[k + 2][1] == toks[k + 1][2] and toks[k + 2][2] > toks[k + 2][1]
+                    and not (toks[k + 2][0] == "name" and _is_function(toks[k + 2][3]))):
+                number = self.text[toks[k + 1][1]:toks[k + 1][2]]
+                after = self.text[toks[k + 2][1]:toks[k + 2][2]]
+                base = (self.text[toks[k - 1][1]:toks[k - 1][2]]
+                        if k and toks[k - 1][0] in ("name", "num", "greek") else "(…)")
+                self.note(f"{base}^{number}{after} is {base}^{number}·{after}: the power "
+                          f"takes only the {number}; write {base}^({number}{after}) for "
+                          f"{base} to the {number}{after}")
+
     def note(self, text: str) -> None:
         if len(self.notes) < _MAX_NOTES:
             self.notes.append(text)
@@ -562,6 +579,7 @@ def rewrite(text: str, tokens: list[Token]) -> tuple[list[Token], Reading]:
     r = _Rewriter(text, tokens)
     split = r.split()
     applied = r.apply(split)
+    r.glued_exponents(applied)
     notes = tuple(r.notes)
     text = _render(applied) if notes else ""
     if len(text) > _LONGEST_TEXT:
