@@ -23,6 +23,10 @@ one. It keeps the form the user wrote, which the printer relies on (``parse(str(
   because ``lambda`` is a Python keyword and reserved).
 - ``f``, ``g`` and ``h`` are abstract functions when a call follows (``f(x)``, ``f'(x)``,
   ``f^2(x)``) and ordinary symbols otherwise, so ``m*g*h`` still works.
+- What learners type (``chainrule._notation``, before the loop below): ``sinx``, ``sin x``,
+  ``sin 2x``, ``sin^-1 x``, ``2πft``, ``d/dx …``, ``f(x) = …``. Every choice the text did
+  not write out is a note of the :class:`Reading` that :func:`read` returns, which the
+  documents show as "read as" (docs/syntax.md has the rules).
 
 Every mistake raises :class:`~chainrule.errors.ParseError` with the 0-based position, what
 was expected there and, where we can guess, a hint.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import re
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import cached_property
@@ -104,6 +109,7 @@ _OPERAND = ("a number", "a name", "'('")
 _ENDS_POWER = frozenset({"*", "/", "+", "-", ")", ",", "end", "name", "(", "greek", "√", "∛"})
 _CONSTANTS = {"pi": Const("pi"), "e": Const("e"), "E": Const("e")}
 _NONFINITE = frozenset({"nan", "inf", "infinity"})
+_SIGNED_ARGUMENT = re.compile(r"-\s*[^-+*/),\s](?:[^-+*/),]*[^-+*/),\s])?")
 _PRIME_HINT = "a prime marks the derivative of f, g or h, as in f'(x); quotes are not allowed"
 
 
@@ -167,8 +173,7 @@ def read(text: str, *, strict: bool = False) -> tuple[Expr, Reading]:
     if reading != Reading():
         _BY_EXPR.pop(expr, None)
         _BY_EXPR[expr] = reading
-        while len(_BY_EXPR) > _KEEP:
-            del _BY_EXPR[next(iter(_BY_EXPR))]
+        _trim(_BY_EXPR)
     else:
         _BY_EXPR.pop(expr, None)
     return expr, reading
@@ -192,8 +197,16 @@ def _remember(text: str, reading: Reading) -> None:
     if len(text) > 10_000 and reading == Reading():
         return
     _READINGS[text] = reading
-    while len(_READINGS) > _KEEP:
-        del _READINGS[next(iter(_READINGS))]
+    _trim(_READINGS)
+
+
+def _trim(memo: dict[Any, Any]) -> None:
+    """Forget the oldest entries past :data:`_KEEP` (another thread may be at it too)."""
+    while len(memo) > _KEEP:
+        try:
+            del memo[next(iter(memo))]
+        except (KeyError, RuntimeError, StopIteration):
+            return
 
 
 def recorded_reading(expr: Expr) -> Reading | None:
@@ -703,8 +716,11 @@ class _Parser:
     def _missing_parenthesis(self, t: Token, written: str) -> NoReturn:
         if t[0] == "err":
             raise t[3]
+        signed = _SIGNED_ARGUMENT.match(self.text, t[1]) if t[0] == "-" else None
         if t[0] in ("name", "num"):
             hint = f"write {written}({self.text[t[1]:t[2]]})"
+        elif signed is not None:                   # sin -2x: the argument as written
+            hint = f"write {written}({' '.join(signed.group().split())})"
         else:
             hint = f"write {written}(x), with the argument in parentheses"
         raise ParseError(f"{written} needs parentheses around its argument", self.text, t[1],

@@ -113,7 +113,10 @@ def note_variable(expr: Expr, given: str | None) -> None:
     _GIVEN.pop(expr, None)
     _GIVEN[expr] = given
     while len(_GIVEN) > _KEEP:
-        del _GIVEN[next(iter(_GIVEN))]
+        try:
+            del _GIVEN[next(iter(_GIVEN))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread trims it too
+            return
 
 
 def split_name_note(expr: Expr, name: str) -> str | None:

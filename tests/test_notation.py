@@ -400,6 +400,8 @@ def test_the_question_and_the_variable_given_must_agree() -> None:
     ("xy(x+1) + y", "write x*y*(…) to multiply"),
     ("ab(x) + a*b", "write a*b*(…) to multiply"),
     ("theta(x+1)", "write theta*(…) to multiply"),
+    ("sin -2x", "write sin(-2x)"),      # the hint keeps the argument as written
+    ("ln -x + 1", "write ln(-x)"),
 ])
 def test_hints(text: str, hint: str) -> None:
     with pytest.raises(ParseError) as info:
