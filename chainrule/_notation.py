@@ -225,7 +225,8 @@ def needs_rewrite(pairs: list[tuple[str, Any]]) -> bool:
         if _is_function(value):
             if pairs[k + 1][0] != "(":
                 return True
-        elif not _known(value) or _glued_digits(value) is not None or value in ENGLISH_NAMES:
+        elif (not _known(value) or _glued_digits(value) is not None or value in ENGLISH_NAMES
+              or _LOG_BASE.match(value.lower())):
             return True
     return False
 
@@ -276,6 +277,13 @@ class _Rewriter:
         out: list[Token] = []
         toks = self.tokens
         for k, tok in enumerate(toks):
+            if tok[0] == "name" and _LOG_BASE.match(tok[3].lower()) and toks[k + 1][0] != "(":
+                nxt = toks[k + 1]
+                arg = (self.text[nxt[1]:nxt[2]] if nxt[0] in ("name", "num", "greek")
+                       else "…")
+                raise ParseError(f"unknown function '{tok[3]}'", self.text, tok[1],
+                                 length=tok[2] - tok[1], hint=unknown_function_hint(
+                                     tok[3], frozenset()).replace("(x", f"({arg}"))
             if tok[0] == "name" and tok[3] in ENGLISH_NAMES:
                 raise ParseError(f"unknown function '{tok[3]}'", self.text, tok[1],
                                  length=tok[2] - tok[1],
@@ -612,6 +620,8 @@ def unknown_function_hint(name: str, single_letters: frozenset[str]) -> str:
     import difflib
     lowered = name.lower()
     base = _LOG_BASE.match(lowered)
+    if base is not None and base[1] == "e":
+        return "write ln(x) (or log(x)) for the natural logarithm"
     if base is not None:
         return f"write log(x, {base[1]}) for the logarithm to base {base[1]}"
     if lowered in _INSTEAD:

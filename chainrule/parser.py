@@ -617,8 +617,27 @@ class _Parser:
         name = tok[3]
         letters = frozenset(t[1] for t in self.tokens if t[0] == "name" and len(t[1]) == 1)
         hint = unknown_function_hint(name, letters)
+        argument = self._call_argument(tok)
+        if argument is not None and "(x" in hint:  # log10(x + 1): write log(x + 1, 10)
+            hint = hint.replace("(x", f"({argument}", 1)
         raise ParseError(f"unknown function '{name}'", self.text, tok[1], hint=hint,
                          length=tok[2] - tok[1])
+
+    def _call_argument(self, tok: Token) -> str | None:
+        """The text between the '(' after ``tok`` and its ')', if short and balanced."""
+        located = self.located
+        k = located.index(tok) + 1
+        if located[k][0] != "(":
+            return None
+        depth = 0
+        for j in range(k, min(len(located), k + 40)):
+            kind = located[j][0]
+            depth += (kind == "(") - (kind == ")")
+            if kind in ("end", "err") or (kind == "," and depth == 1):
+                return None
+            if depth == 0:
+                return " ".join(self.text[located[k][2]:located[j][1]].split()) or None
+        return None
 
     def _function(self, i: int, entry: FunctionEntry, ops: list[list[Any]]
                   ) -> tuple[Expr | None, int]:

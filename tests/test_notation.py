@@ -400,6 +400,10 @@ def test_the_question_and_the_variable_given_must_agree() -> None:
     ("xy(x+1) + y", "write x*y*(…) to multiply"),
     ("ab(x) + a*b", "write a*b*(…) to multiply"),
     ("theta(x+1)", "write theta*(…) to multiply"),
+    ("log_2 x", "write log(x, 2) for the logarithm to base 2"),
+    ("log_e x", "write ln(x)"),
+    ("log10 t", "write log(t, 10)"),
+    ("log10(x^2 + 1)", "write log(x^2 + 1, 10)"),    # the hint keeps the argument
     ("sin -2x", "write sin(-2x)"),      # the hint keeps the argument as written
     ("ln -x + 1", "write ln(-x)"),
 ])
