@@ -317,6 +317,18 @@ def test_meanings_that_changed(text: str, before: str, now: Any) -> None:
     assert reading_of(text).notes
 
 
+@pytest.mark.parametrize("text, says", [
+    ("sine*2", "did you mean sin?"),          # was the symbol sine
+    ("x + cosine", "did you mean cos?"),      # was the symbol cosine
+    ("x*log2", "log(…, 2)"),                  # was the symbol log2
+    ("log_e*x", "write ln("),                 # was the symbol log_e
+])
+def test_meanings_that_changed_to_errors(text: str, says: str) -> None:
+    with pytest.raises(ParseError) as info:
+        chainrule.parse(text)
+    assert says in info.value.hint
+
+
 @pytest.mark.parametrize("text", ["loss", "bias", "rate", "theta", "alpha", "w1", "x2",
                                   "y_hat", "lam", "mu", "sigma", "omega", "x_2"])
 def test_names_people_use_stay_names(text: str) -> None:
