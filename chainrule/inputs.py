@@ -175,7 +175,9 @@ def exact_number(name: str, value: Any) -> Expr:
         raise _not_a_number(name, str(e))
     try:
         evaluate(e, {})
-    except UndefinedError:
+    except UndefinedError as err:
+        if err.overflow:
+            return e      # a real number beyond a float (1e400): the point is exact anyway
         raise UsageError(f"the value of {name}, {e.pretty()}, is not a real number") from None
     return e
 
