@@ -99,6 +99,10 @@ _GREEK_NAMES = "|".join(sorted(("alpha", "beta", "gamma", "delta", "epsilon", "z
 _VAR = rf"(?:(?:{_GREEK_NAMES})(?![A-Za-z])|[A-Za-z][0-9_][A-Za-z0-9_]*|[A-Za-z]|[{_GREEK_CHARS}])"
 _D_PREFIX = re.compile(
     rf"\s*(?P<open>\(\s*)?(?P<d>d|∂)\s*/\s*(?:d|∂)\s*(?P<var>{_VAR})\s*(?(open)\)|)")
+_LEIBNIZ = re.compile(
+    rf"\s*(?:d|∂)\s*(?P<open>\()(?P<body>.*)(?P<close>\))\s*/\s*(?:d|∂)\s*(?P<var>{_VAR})\s*\Z",
+    re.DOTALL)
+_OF = re.compile(r"\s*of(?=[\s(\[]|\Z)")
 _WORDS = re.compile(
     r"\s*(?:(?:find|compute|what\s+is)\s+)?(?:the\s+)?"
     r"(?:derivative|differentiate)(?:\s+of)?(?=[\s(])", re.IGNORECASE)
@@ -151,16 +155,26 @@ def question(text: str) -> tuple[str, Question]:
             written.append(tail.group().strip())
             text = _blank(text, tail.start(), len(text))
     d = _D_PREFIX.match(text)
-    if d is not None and text[d.end():].strip():
-        # d/dx(x^2) takes a group; d/dxsin(x) is the name dxsin: no question there.
-        if True:
-            variable = _var_name(d["var"])
-            written.append(d.group().strip())
-            text = _blank(text, d.start(), d.end())
-            stripped = text.strip()
-            if stripped.startswith("[") and stripped.endswith("]"):
-                first, last = text.index("["), text.rindex("]")
-                text = _blank(_blank(text, first, first + 1), last, last + 1)
+    leibniz = _LEIBNIZ.match(text) if d is None else None
+    if leibniz is not None and _closes_at(text, leibniz.end("open") - 1, leibniz.start("close")):
+        # d(x^2)/dx: the derivative of the group
+        variable = _var_name(leibniz["var"])
+        written.append(f"d(…)/d{leibniz['var']}")
+        text = _blank(_blank(text, leibniz.start("close"), len(text)), 0, leibniz.end("open"))
+    elif d is not None and text[d.end():].strip():
+        variable = _var_name(d["var"])
+        written.append(d.group().strip())
+        text = _blank(text, d.start(), d.end())
+        of = _OF.match(text)                      # d/dx of sin x
+        if of is not None:
+            if not text[of.end():].strip():
+                raise ParseError(f"nothing to differentiate after {d.group().strip()} of",
+                                 text, len(text), expected=("an expression",))
+            text = _blank(text, 0, of.end())
+        stripped = text.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            first, last = text.index("["), text.rindex("]")
+            text = _blank(_blank(text, first, first + 1), last, last + 1)
     elif d is not None:
         raise ParseError(f"nothing to differentiate after {d.group().strip()}", text,
                          len(text), expected=("an expression",),
@@ -168,6 +182,16 @@ def question(text: str) -> tuple[str, Question]:
     if params and variable is None and len(params) == 1:
         variable = params[0]
     return text, Question(variable, name, params, " ".join(written))
+
+
+def _closes_at(text: str, open_at: int, close_at: int) -> bool:
+    """Whether the '(' at ``open_at`` is closed by the ')' at ``close_at``."""
+    depth = 0
+    for k in range(open_at, close_at + 1):
+        depth += (text[k] == "(") - (text[k] == ")")
+        if depth == 0:
+            return k == close_at
+    return False
 
 
 def _refuse_equation(text: str, eq: int) -> NoReturn:
@@ -292,6 +316,13 @@ class _Rewriter:
                 out.append(tok)
                 continue
             name, start = tok[3], tok[1]
+            if (k and toks[k - 1][0] == "/" and len(name) == 2 and name[0] == "d"
+                    and name[1] in _VARIABLE_LETTERS):
+                raise ParseError(f"'/{name}' would divide by d·{name[1]}", self.text,
+                                 toks[k - 1][1], length=tok[2] - toks[k - 1][1],
+                                 hint=f"for a derivative, write d/d{name[1]} at the start "
+                                      f"(d/d{name[1]} (…)) or d(…)/d{name[1]} alone; for the "
+                                      f"quotient write /(d*{name[1]})")
             pieces = self._pieces(tok, toks[k + 1][0])
             if pieces is None:
                 out.append(tok)

@@ -181,6 +181,10 @@ QUESTIONS: list[Case] = [
     ("derivative of t*x with respect to t", t * x, "t", None),
     ("differentiate x^3", x**3, "x", None),
     ("find the derivative of cos(x)", cos(x), "x", None),
+    ("d/dx of sin(x)", sin(x), "x", None),
+    ("d(x^2)/dx", x**2, "x", None),
+    ("d(sin(t))/dt", sin(t), "t", None),
+    ("∂(x*y)/∂y", x * y, "y", None),
     ("y = x^2", x**2, "x", None),
     ("y = sin x", sin(x), "x", "sin x is sin(x)"),
     ("f(x) = sin(x)", sin(x), "x", None),
@@ -360,6 +364,9 @@ def test_a_split_name_given_as_the_variable_says_how_to_write_it() -> None:
     ("sin(x) = x", "implicit differentiation is not supported yet"),
     ("log2x", "could be log(2x) or the logarithm to base 2 of x"),
     ("d/dx", "nothing to differentiate"),
+    ("d/dx of", "nothing to differentiate"),
+    ("d(x)/dx + 1", "'/dx' would divide by d·x"),   # was (d·x/d)·x + 1, read silently
+    ("x/dx", "'/dx' would divide by d·x"),          # was x over the symbol dx
     ("y =", "nothing after '='"),
 ])
 def test_refused_with_both_readings(text: str, says: str) -> None:
