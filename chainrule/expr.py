@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import sys
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -156,7 +156,16 @@ class Expr(metaclass=_Interned):
         return self
 
     def __reduce__(self) -> Any:
-        return (type(self), self._args())
+        """Pickled as flat tables, never by recursion: ``pickle`` of a 10 000-deep chain
+        would otherwise exceed the recursion limit (see "pickling" below)."""
+        return _reduce(self)
+
+    def __copy__(self) -> Expr:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Expr:
+        """Nodes are immutable and interned: a copy is the node itself."""
+        return self
 
     def _args(self) -> tuple[Any, ...]:
         raise NotImplementedError
@@ -438,6 +447,158 @@ class Func(Expr):
 
     def _args(self) -> tuple[Any, ...]:
         return (self.name, self.args, self.order)
+
+
+# ── pickling ─────────────────────────────────────────────────────────────────
+# Nodes pickle as flat tables, never by recursion (``pickle`` of a 10 000-deep chain would
+# exceed the recursion limit): nodes, children before parents, each with its children
+# replaced by their rows in the table. Unpickling builds them again through the intern
+# table, so equal nodes are the same object afterwards too.
+def _encode(value: Any, index: dict[int, int]) -> tuple[str, Any]:
+    if isinstance(value, Expr):
+        return "e", index[id(value)]
+    if isinstance(value, tuple) and value and all(isinstance(v, Expr) for v in value):
+        return "t", tuple([index[id(v)] for v in value])
+    return "s", value
+
+
+def flat_table(roots: Iterable[Expr], table: list[Any] | None = None,
+               index: dict[int, int] | None = None) -> tuple[list[Any], dict[int, int]]:
+    """Every node of ``roots`` once, children first, as rows ``(class, kinds, arguments)``,
+    and each node's row (by ``id``); extends ``table`` and ``index`` when given. An object
+    that holds many nodes (a step tree: chainrule.steps) writes them all in one table."""
+    table = [] if table is None else table
+    index = {} if index is None else index
+    for root in roots:
+        for node in postorder(root, _Ids(index)):
+            index[id(node)] = len(table)
+            table.append(_row(node, index))
+    return table, index
+
+
+class _Ids:
+    """``node in done`` for a table's index, which is keyed by ``id``."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: dict[int, int]) -> None:
+        self.index = index
+
+    def __contains__(self, node: Expr, /) -> bool:
+        return id(node) in self.index
+
+
+def from_flat_table(table: list[Any]) -> list[Expr]:
+    """The nodes of a :func:`flat_table`, row by row, made through the intern table."""
+    return _build(table)
+
+
+# A node pickled by itself writes its "band": the nodes below it down to the nearest
+# boundary nodes, about one in 64 (chosen by address, so the same ones whichever node the
+# walk starts from), which are pickled as objects, each with its own band. So a node that
+# many objects hold (a gradient's graph holds every subexpression of a 5000-deep chain) is
+# written once and then referred to, not once per holder. Before its band, a node lists
+# every boundary below it, deepest first: the pickler then meets each boundary with all
+# those below it already written, so its own nesting stays a few levels at any depth.
+_BAND_BITS = 6
+_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: nearby addresses land far apart
+# node → the boundary nodes its band reaches, while the node lives
+_EDGES: weakref.WeakKeyDictionary[Any, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+
+
+def _boundary(node: Any) -> bool:
+    return ((id(node) >> 4) * _MIX) & 0xFFFFFFFFFFFFFFFF < 1 << (64 - _BAND_BITS)
+
+
+def _band(root: Any, kids: Callable[[Any], Iterable[Any]],
+          row: Callable[[Any, dict[int, int]], Any]) -> tuple[list[Any], list[Any]]:
+    """``root``'s band as rows, children first (a boundary node is a row by itself), and
+    the boundary nodes it reaches."""
+    table: list[Any] = []
+    index: dict[int, int] = {}
+    edge: list[Any] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            index[id(node)] = len(table)
+            table.append(row(node, index))
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        below = list(kids(node))
+        if node is not root and below and _boundary(node):
+            index[id(node)] = len(table)
+            table.append(node)
+            edge.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(below) if id(c) not in seen)
+    return table, edge
+
+
+def _edge(node: Any, kids: Callable[[Any], Iterable[Any]],
+          row: Callable[[Any, dict[int, int]], Any]) -> tuple[Any, ...]:
+    """The boundary nodes that ``node``'s band reaches, remembered while it lives."""
+    known = _EDGES.get(node)
+    if known is None:
+        known = _EDGES[node] = tuple(_band(node, kids, row)[1])
+    return known
+
+
+def band_reduce(root: Any, kids: Callable[[Any], Iterable[Any]],
+                row: Callable[[Any, dict[int, int]], Any]) -> tuple[list[Any], list[Any]]:
+    """The arguments a tree node pickles with: (every boundary node below its band,
+    deepest first; its band's rows). ``kids`` gives a node's children, ``row`` a
+    non-boundary node's row, given the rows of the nodes before it (by ``id``)."""
+    table, edge = _band(root, kids, row)
+    below: list[Any] = []
+    done: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(b, False) for b in reversed(edge)]
+    while stack:
+        b, expanded = stack.pop()
+        if expanded:
+            below.append(b)
+            continue
+        if id(b) in done:
+            continue
+        done.add(id(b))
+        stack.append((b, True))
+        stack.extend((c, False) for c in reversed(_edge(b, kids, row)) if id(c) not in done)
+    return below, table
+
+
+def _children(node: Expr) -> tuple[Expr, ...]:
+    return node.children
+
+
+def _row(node: Expr, index: dict[int, int]) -> Any:
+    kinds, args = zip(*[_encode(a, index) for a in node._args()])
+    return (type(node), sys.intern("".join(kinds)), args)
+
+
+def _reduce(node: Expr) -> Any:
+    return (_unflatten, band_reduce(node, _children, _row))
+
+
+def _unflatten(below: list[Expr], table: list[Any]) -> Expr:
+    """The node a pickle holds: the last row of its band (``below`` only made sure that
+    the boundary nodes were unpickled first)."""
+    return _build(table)[-1]
+
+
+def _build(table: list[Any]) -> list[Expr]:
+    built: list[Expr] = []
+    for row in table:
+        if isinstance(row, Expr):  # a boundary node, unpickled as itself
+            built.append(row)
+            continue
+        cls, kinds, args = row
+        built.append(cls(*[built[a] if k == "e" else tuple([built[i] for i in a])
+                           if k == "t" else a for k, a in zip(kinds, args)]))
+    return built
 
 
 def _functions() -> Any:

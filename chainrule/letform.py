@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from chainrule.expr import Expr, Symbol, free_symbols, postorder, substitute
 
@@ -125,8 +126,19 @@ class LetForm:
         return "\n".join(self.lines())
 
 
-def let_form(expr: Expr, *, switch: int = LET_SWITCH, name_at: int = LET_NAME) -> LetForm:
-    """The let-form of ``expr``: no names when its tree form has at most ``switch`` symbols."""
+def let_form(expr: Expr | str | Any, *, switch: int = LET_SWITCH,
+             name_at: int = LET_NAME) -> LetForm:
+    """The let-form of ``expr``: no names when its tree form has at most ``switch`` symbols.
+
+    ``expr`` is an :class:`Expr`, or text or a SymPy expression, read as
+    :func:`chainrule.diff` reads them (a UsageError or ParseError when it is not one)."""
+    if not isinstance(expr, Expr):
+        from chainrule.inputs import as_expr
+        expr = as_expr(expr)[0]
+    if not isinstance(switch, int) or not isinstance(name_at, int) or min(switch, name_at) < 1:
+        from chainrule.errors import UsageError
+        raise UsageError(f"switch and name_at must be whole numbers of at least 1, not "
+                         f"{switch!r} and {name_at!r}")
     names = LetNames(free_symbols(expr), switch=switch, name_at=name_at)
     body = names.shorten(expr)
     return LetForm(tuple(names.definitions), body)

@@ -1,4 +1,5 @@
-"""Plots: f, f′ and the tangent line at a point, as a PNG — the picture a textbook draws.
+"""Plots: f, f′ and the tangent line at a point — the picture a textbook draws — as a PNG,
+or as SVG, PDF or any other format matplotlib writes, named by the file's extension.
 
     >>> import chainrule
     >>> from chainrule.plot import plot
@@ -29,10 +30,15 @@ if TYPE_CHECKING:
     from chainrule.api import Derivation
     from chainrule.slope import Slope
 
-__all__ = ["plot", "PlotInfo", "MissingDependency", "INSTALL_HINT"]
+__all__ = ["plot", "PlotInfo", "MissingDependency", "INSTALL_HINT", "formats", "output_target",
+           "check_window", "save_figure"]
 
 INSTALL_HINT = 'pip install "chainrule[plot]"'
 _SAMPLES = 801
+# What a window may be: the axes are drawn in floats, so the ends stay far from overflow
+# (1e308 − (−1e308) is infinite) and the width far above the floats' spacing there.
+_MAX_COORDINATE = 1e150
+_MIN_WIDTH = 1e-9
 
 
 class MissingDependency(ChainruleError):
@@ -62,12 +68,30 @@ def _pyplot() -> Any:
     return plt
 
 
+def check_window(given: tuple[float, float]) -> tuple[float, float]:
+    """A horizontal range that can be drawn: finite ends, LO < HI, within ±1e150 and not
+    narrower than the floats there can show; else a UsageError saying which."""
+    lo, hi = given
+    shown = f"{_number(lo)}:{_number(hi)}"
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise UsageError(f"the range must be LO:HI with LO < HI, both finite numbers, "
+                         f"not {shown}")
+    if max(abs(lo), abs(hi)) > _MAX_COORDINATE:
+        raise UsageError(f"the range {shown} is too wide to draw: keep both ends within "
+                         f"±{_MAX_COORDINATE:g}")
+    if hi - lo < _MIN_WIDTH * max(1.0, abs(lo), abs(hi)):
+        raise UsageError(f"the range {shown} is too narrow to draw: make it at least "
+                         f"{_MIN_WIDTH:g} times its largest end wide")
+    return lo, hi
+
+
+def _number(v: float) -> str:
+    return repr(v).removesuffix(".0")  # 5, 1.0000000000001, 1e+308, inf
+
+
 def _window(a: float | None, given: tuple[float, float] | None) -> tuple[float, float]:
     if given is not None:
-        lo, hi = given
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise UsageError(f"the range must be LO:HI with LO < HI, not {lo:g}:{hi:g}")
-        return lo, hi
+        return check_window(given)
     centre = 0.0 if a is None else a
     half = max(3.0, abs(centre))
     return centre - half, centre + half
@@ -98,8 +122,9 @@ def _limits(f: list[float], df: list[float]) -> tuple[float, float]:
     if not ranges:
         return -1.0, 1.0
     lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
-    if hi - lo < 1e-9:
-        lo, hi = lo - 1, hi + 1
+    lo, hi = max(lo, -_MAX_COORDINATE), min(hi, _MAX_COORDINATE)  # the axis stays drawable
+    if hi - lo < _MIN_WIDTH * max(1.0, abs(lo), abs(hi)):
+        lo, hi = lo - max(1.0, abs(lo)), hi + max(1.0, abs(hi))
     pad = 0.12 * (hi - lo)
     return lo - pad, hi + pad
 
@@ -123,7 +148,9 @@ def _gaps(ys: list[float], lo: float, hi: float) -> list[float]:
 
 def plot(d: Derivation, at: Any = None, path: str | Path = "plot.png", *,
          window: tuple[float, float] | None = None, dpi: int = 120) -> PlotInfo:
-    """Draw f, f′ and, at ``at``, the point and the tangent line; write a PNG to ``path``.
+    """Draw f, f′ and, at ``at``, the point and the tangent line; write them to ``path``,
+    in the format its extension names (:func:`formats`; PNG without one). The path is
+    checked before anything is drawn (:func:`output_target`).
 
     ``at`` is anything :meth:`Derivation.at` takes (5, "x=5", {"x": 5}); with several
     symbols it must give them all, and the curves are drawn along the variable with the
@@ -135,6 +162,7 @@ def plot(d: Derivation, at: Any = None, path: str | Path = "plot.png", *,
         raise UsageError(f"to plot along {var}, give the other symbols a value: "
                          f"--at {var}=0," + ",".join(f"{n}=1" for n in others))
     plt = _pyplot()
+    out, kind = output_target(path)  # before any drawing: a path that cannot be written
     fixed = {} if slope is None else {k: evaluate(v, {}) for k, v in slope.others.items()}
     a = None if slope is None else evaluate(slope.at, {})
     lo, hi = _window(a, window)
@@ -182,18 +210,75 @@ def plot(d: Derivation, at: Any = None, path: str | Path = "plot.png", *,
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=9)
     fig.tight_layout()
-    out = save_figure(fig, path, dpi)
+    save_figure(fig, out, dpi, kind)
     return PlotInfo(out, (lo, hi), tuple(labels), tangent_text, point, slope)
 
 
-def save_figure(fig: Any, path: str | Path, dpi: int) -> Path:
-    """Write ``fig`` as a PNG and close it; a path that cannot be written is a UsageError."""
-    import matplotlib.pyplot as plt
+def formats() -> dict[str, str]:
+    """The file extensions matplotlib writes, with what each is: {"png": "Portable Network
+    Graphics", "svg": …}. Needs matplotlib."""
+    _pyplot()
+    from matplotlib.backend_bases import FigureCanvasBase
+    return dict(sorted(FigureCanvasBase.get_supported_filetypes().items()))
+
+
+def _formats_text(known: dict[str, str]) -> str:
+    common = [f".{n}" for n in ("png", "svg", "pdf") if n in known]
+    rest = [f".{n}" for n in known if f".{n}" not in common]
+    return ", ".join(common + rest)
+
+
+def output_target(path: str | Path) -> tuple[Path, str]:
+    """The file to write and its format (from the extension), checked before anything is
+    drawn: a known extension (none means PNG), not a directory, a folder that exists and
+    a file that can be opened for writing.
+    Raises UsageError saying what is wrong; needs matplotlib (for its list of formats)."""
     out = Path(path)
+    known = formats()
+    if out.is_dir():
+        raise UsageError(f"cannot write {out}: it is a directory; give a file name such as "
+                         f"{out / 'plot.png'}")
+    kind = out.suffix.lower().removeprefix(".") or "png"  # no extension: a PNG, as named
+    if kind not in known:
+        raise UsageError(f"cannot write {out}: {out.suffix!r} is not a picture format "
+                         f"matplotlib writes; use one of {_formats_text(known)}")
+    folder = out.parent
+    if not folder.is_dir():
+        reason = "does not exist" if not folder.exists() else "is not a directory"
+        raise UsageError(f"cannot write {out}: the folder {folder} {reason}")
+    existed = out.exists()
     try:
-        fig.savefig(out, dpi=dpi)
+        with open(out, "ab"):  # can it be opened for writing (not truncated)?
+            pass
     except OSError as err:
         raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
+    if not existed:
+        out.unlink(missing_ok=True)  # nothing is left behind if drawing fails
+    return out, kind
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int, kind: str | None = None) -> Path:
+    """Write ``fig`` to ``path`` in the format its extension names (``kind`` when checked
+    already by :func:`output_target`) and close it. The picture is drawn in memory first,
+    then written, so a full disk or a device that refuses it is an error — never a file
+    reported as written that was not: every failure is a UsageError (MissingDependency
+    when the format needs a program that is missing, as pgf needs LaTeX)."""
+    import io
+
+    import matplotlib.pyplot as plt
+    try:
+        out, kind = (Path(path), kind) if kind is not None else output_target(path)
+        data = io.BytesIO()
+        try:
+            fig.savefig(data, dpi=dpi, format=kind)
+        except (RuntimeError, OSError) as err:  # pgf without LaTeX, a missing codec
+            raise MissingDependency(f"cannot draw {kind}: {err}; use another format, such "
+                                    "as png, svg or pdf") from None
+        try:
+            with open(out, "wb") as file:
+                file.write(data.getbuffer())
+        except OSError as err:
+            raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
     finally:
         plt.close(fig)
     return out

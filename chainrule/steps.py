@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
-from chainrule.expr import Expr, Symbol
+from chainrule.expr import Expr, Symbol, flat_table, from_flat_table
 
 __all__ = [
     "Step", "ConstantStep", "VariableStep", "ConstantMultipleStep", "SumStep", "ProductStep",
@@ -87,6 +87,11 @@ class Step:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(d/d{self.variable} {self.expr} = {self.result})"
+
+    def __reduce__(self) -> Any:
+        """Pickled (and deep-copied) as flat tables, never by recursion: a 10 000-deep
+        chain has a step tree as deep. See :func:`_step_table`."""
+        return (_steps_from_table, _step_table(self))
 
 
 @dataclass(frozen=True, kw_only=True, eq=True, repr=False)
@@ -368,3 +373,88 @@ def walk(root: Step) -> Iterator[Step]:
         seen.add(id(step))
         yield step
         stack.extend(reversed(step.substeps))
+
+
+# ── pickling ─────────────────────────────────────────────────────────────────
+# A step tree pickles as two flat tables, never by recursion: every expression its steps
+# hold (one table, so a node shared by many steps is written once: chainrule.expr's
+# flat_table), and every step, substeps first, as (class, fields) with each expression,
+# step and small slotted helper (a chain step's form) replaced by its row.
+def _step_children(step: Step) -> Iterator[Step]:
+    for value in step.__dict__.values():
+        if isinstance(value, Step):
+            yield value
+        elif isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, Step))
+
+
+def _slots(obj: Any) -> list[str] | None:
+    """The attributes of a small helper object that has only __slots__, else None."""
+    if hasattr(obj, "__dict__"):
+        return None
+    names = [n for k in type(obj).__mro__ for n in k.__dict__.get("__slots__", ())
+             if n != "__weakref__"]
+    return names if names and all(hasattr(obj, n) for n in names) else None
+
+
+def _step_table(root: Step) -> tuple[list[Any], list[Any]]:
+    exprs: list[Any] = []
+    expr_rows: dict[int, int] = {}
+    step_rows: dict[int, int] = {}
+    rows: list[Any] = []
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, Expr):
+            flat_table((value,), exprs, expr_rows)
+            return ("e", expr_rows[id(value)])
+        if isinstance(value, Step):
+            return ("p", step_rows[id(value)])
+        if isinstance(value, tuple):
+            return ("t", tuple([encode(v) for v in value]))
+        names = _slots(value)
+        if names is not None and type(value).__module__.startswith("chainrule."):
+            return ("o", (type(value), tuple([(n, encode(getattr(value, n))) for n in names])))
+        return ("s", value)
+
+    seen: set[int] = set()
+    stack: list[tuple[Step, bool]] = [(root, False)]
+    while stack:
+        step, expanded = stack.pop()
+        if not expanded:
+            if id(step) in seen:
+                continue
+            seen.add(id(step))
+            stack.append((step, True))
+            stack.extend((c, False) for c in _step_children(step) if id(c) not in seen)
+            continue
+        step_rows[id(step)] = len(rows)
+        rows.append((type(step), tuple([(k, encode(v)) for k, v in step.__dict__.items()])))
+    return exprs, rows
+
+
+def _steps_from_table(exprs: list[Any], rows: list[Any]) -> Step:
+    """The step tree that :func:`_step_table` wrote (its last row)."""
+    nodes = from_flat_table(exprs)
+    steps: list[Step] = []
+
+    def decode(item: Any) -> Any:
+        kind, value = item
+        if kind == "e":
+            return nodes[value]
+        if kind == "p":
+            return steps[value]
+        if kind == "t":
+            return tuple([decode(v) for v in value])
+        if kind == "o":
+            cls, attributes = value
+            obj = cls.__new__(cls)
+            for name, v in attributes:
+                object.__setattr__(obj, name, decode(v))
+            return obj
+        return value
+
+    for cls, fields in rows:
+        step = cls.__new__(cls)
+        step.__dict__.update({k: decode(v) for k, v in fields})
+        steps.append(step)
+    return steps[-1]

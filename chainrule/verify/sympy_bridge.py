@@ -6,6 +6,7 @@ from names our parser accepted, never from user text.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -255,13 +256,12 @@ def read_user_sympy(e: Any) -> Expr:
     function is one of chainrule's (an undefined SymPy function only as the abstract f, g
     or h of one argument); and the size, nesting and digit limits of the parser apply, as
     do its checks of constants with no real value (asin(2)). A refusal is a UsageError."""
-    from chainrule.letform import printed_size
     from chainrule.parser import MAX_LENGTH, MAX_NESTING, MAX_NUMBER_DIGITS
     if not isinstance(e, sp.Basic):
         raise UsageError(f"cannot differentiate a {type(e).__name__} from SymPy: pass a SymPy "
                          "expression, text or a chainrule Expr")
     names: dict[str, str] = {}
-    max_bits = int(MAX_NUMBER_DIGITS * 3.33) + 4  # about MAX_NUMBER_DIGITS decimal digits
+    max_bits = int(MAX_NUMBER_DIGITS * _LOG2_10) + 1  # MAX_NUMBER_DIGITS decimal digits
     stack: list[tuple[Any, int]] = [(e, 1)]
     count = 0
     while stack:
@@ -276,12 +276,17 @@ def read_user_sympy(e: Any) -> Expr:
         _check_user_node(node, names, max_bits)
         stack.extend((a, level + 1) for a in node.args if isinstance(a, sp.Basic))
     expr = from_sympy(e, names)
-    if printed_size(expr, cap=MAX_LENGTH + 1) > MAX_LENGTH:
+    written: dict[Expr, int] = {}  # symbols in the tree form, each shared node at every use
+    for node in postorder(expr):
+        written[node] = min(1 + sum([written[c] for c in node.children]), MAX_LENGTH + 1)
+    if written[expr] > MAX_LENGTH:
         raise UsageError(f"the SymPy expression is too large: written out it has more than "
                          f"{MAX_LENGTH:,} symbols")
     _reads_as_text(expr)
     return expr
 
+
+_LOG2_10 = 3.321928094887362
 
 _NON_REAL = {"I": "the imaginary unit I: chainrule works with real numbers",
              "oo": "infinity (oo): chainrule works with finite real numbers",
@@ -292,6 +297,7 @@ _NON_REAL = {"I": "the imaginary unit I: chainrule works with real numbers",
 
 def _check_user_node(node: Any, names: dict[str, str], max_bits: int) -> None:
     """One node of a user's SymPy expression: its symbol name, its number, its function."""
+    from chainrule.parser import MAX_NUMBER_DIGITS
     if node.is_Symbol:
         if isinstance(node, (sp.Dummy, sp.Wild)):
             raise UsageError(f"the SymPy expression has a {type(node).__name__} symbol "
@@ -305,13 +311,13 @@ def _check_user_node(node: Any, names: dict[str, str], max_bits: int) -> None:
         _sign, _mantissa, exponent, bits = node._mpf_
         if abs(exponent + bits) > max_bits:
             raise UsageError(f"the SymPy number {node} is too large or too small: chainrule "
-                             "works with numbers of at most about "
-                             f"{int(max_bits / 3.33):,} digits (as text is)")
+                             f"works with numbers of at most {MAX_NUMBER_DIGITS:,} digits "
+                             "(as text is)")
         return
     if node.is_Rational:
         if max(int(node.p).bit_length(), int(node.q).bit_length()) > max_bits:
             raise UsageError("a number in the SymPy expression is too large: chainrule works "
-                             f"with numbers of at most about {int(max_bits / 3.33):,} digits "
+                             f"with numbers of at most {MAX_NUMBER_DIGITS:,} digits "
                              "(as text is)")
         return
     if node.is_Number and not node.is_real:
@@ -409,8 +415,25 @@ class _OverBudget(BaseException):
 
 def _stop(ident: int) -> None:
     import ctypes
+    _quiet_stops()
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
                                                ctypes.py_object(_OverBudget))
+
+
+def _quiet_stops() -> None:
+    """The stop request may arrive where Python cannot raise it (a weakref callback, a
+    ``__del__``): it then reports it as "Exception ignored in …" on stderr. That report is
+    ours, expected and harmless, so it is not printed; every other one still is."""
+    previous = sys.unraisablehook
+    if getattr(previous, "_chainrule", False):
+        return
+
+    def hook(args: Any) -> None:
+        if isinstance(args.exc_value, _OverBudget):
+            return
+        previous(args)
+    hook._chainrule = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 def sympy_simplify(e: Any, budget: float) -> Any | None:
