@@ -70,6 +70,7 @@ class Question:
     name: str | None = None
     params: tuple[str, ...] = ()
     written: str = ""          # the question as written, "d/dx", "f(x) ="
+    derivative: bool = False   # dy/dx = 2x, y' = 2x: the text is a derivative (an answer)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,9 @@ _GREEK_NAMES = "|".join(sorted(("alpha", "beta", "gamma", "delta", "epsilon", "z
 _VAR = rf"(?:(?:{_GREEK_NAMES})(?![A-Za-z])|[A-Za-z][0-9_][A-Za-z0-9_]*|[A-Za-z]|[{_GREEK_CHARS}])"
 _D_PREFIX = re.compile(
     rf"\s*(?P<open>\(\s*)?(?P<d>d|∂)\s*/\s*(?:d|∂)\s*(?P<var>{_VAR})\s*(?(open)\)|)")
+_DERIVATIVE_LHS = re.compile(
+    rf"\s*(?:d\s*(?P<n1>{_NAME})\s*/\s*d\s*(?P<v1>{_VAR})"
+    rf"|(?P<n2>[A-Za-z])\s*['′]+\s*(?:\(\s*(?P<v2>{_VAR})\s*\))?)\s*\Z")
 _LEIBNIZ = re.compile(
     rf"\s*(?:d|∂)\s*(?P<open>\()(?P<body>.*)(?P<close>\))\s*/\s*(?:d|∂)\s*(?P<var>{_VAR})\s*\Z",
     re.DOTALL)
@@ -131,6 +135,13 @@ def question(text: str) -> tuple[str, Question]:
     # An equation: the left-hand side names the function, or it is implicit.
     if text.count("=") == 1:       # (x == 1 is left to the tokenizer's message)
         eq = text.index("=")
+        given = _DERIVATIVE_LHS.match(text[:eq])
+        if given is not None and text[eq + 1:].strip():   # dy/dx = 2x: an answer
+            lhs_text = text[:eq].strip()
+            return _blank(text, 0, eq + 1), Question(
+                variable=_var_name(given["v1"] or given["v2"]) if (given["v1"] or given["v2"])
+                else None, name=given["n1"] or given["n2"], written=lhs_text + " =",
+                derivative=True)
         lhs = _LHS.match(text[:eq])
         if lhs is None and tokenize(text[:eq])[-1][0] == "err":
             return text, Question()    # a := 1, x <= 1: the tokenizer says what is wrong

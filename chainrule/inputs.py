@@ -78,6 +78,7 @@ def resolve_variable(expr: Expr, var: Any) -> str:
         conventional_variable,
         note_variable,
     )
+    _refuse_a_derivative(expr)
     if var is None:
         asked = asked_variable(expr)
         if asked is not None:
@@ -108,6 +109,16 @@ def resolve_variable(expr: Expr, var: Any) -> str:
                          f"but the variable given is {name}: give one of them")
     note_variable(expr, name)
     return name
+
+
+def _refuse_a_derivative(expr: Expr) -> None:
+    """``dy/dx = 2x`` as the expression: it is an answer, not a question."""
+    from chainrule.reading import asked_derivative
+    written = asked_derivative(expr)
+    if written is not None:
+        raise UsageError(f"'{written} …' is a derivative already, not a function to "
+                         "differentiate: to check it, run chainrule check EXPR ANSWER "
+                         "(check(expr, answer) in Python)")
 
 
 def _given_variable(expr: Expr, var: Any) -> str:

@@ -164,10 +164,14 @@ def read(text: str, *, strict: bool = False) -> tuple[Expr, Reading]:
         with building():  # a long text builds many nodes: no collector passes over them
             parser = _Parser(body, strict)
             expr = parser.run()
-    if asked.name is not None:
+    if asked.name is not None and not asked.derivative:
         implicit_check(asked, frozenset(expr.free_symbols), text)
     reading = parser.reading
-    if asked != Question():
+    if asked.derivative:                          # dy/dx = 2x: the right-hand side
+        reading = Reading(reading.text, (f"{asked.written} …: the right-hand side is the "
+                                         "derivative", *reading.notes),
+                          asked, reading.glued)
+    elif asked != Question():
         reading = Reading(reading.text, reading.notes, asked, reading.glued)
     _remember(text, reading)
     if reading != Reading():

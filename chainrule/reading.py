@@ -28,7 +28,8 @@ from chainrule.expr import Expr, Func, free_symbols, postorder
 from chainrule.parser import Question, Reading, read, reading_of, recorded_reading
 
 __all__ = ["Reading", "Question", "ReadAs", "read", "reading_of", "read_as",
-           "conventional_variable", "asked_variable", "asked_variables", "note_variable",
+           "conventional_variable", "asked_variable", "asked_variables", "asked_derivative",
+           "note_variable",
            "split_name_note"]
 
 _PREFERRED = ("x", "t")
@@ -100,6 +101,14 @@ def asked_variable(expr: Expr) -> str | None:
     if q.variable is not None:
         return q.variable
     return q.params[0] if len(q.params) == 1 else None
+
+
+def asked_derivative(expr: Expr) -> str | None:
+    """``dy/dx =`` when the text of ``expr`` was a derivative written out (an answer)."""
+    reading = recorded_reading(expr)
+    if reading is None or not reading.question.derivative:
+        return None
+    return reading.question.written
 
 
 def asked_variables(expr: Expr) -> tuple[str, ...]:

@@ -393,6 +393,20 @@ def test_several_variables_named_by_the_function() -> None:
     assert str(d.result) == "-2*(w1*x - w2)"
 
 
+@pytest.mark.parametrize("answer", ["dy/dx = 2x", "y' = 2x", "f'(x) = 2x", "y′ = 2x",
+                                    "dy/dx = 2 x"])
+def test_an_answer_written_as_a_derivative(answer: str) -> None:
+    r = chainrule.check("x^2", answer)
+    assert r.correct
+    assert "the right-hand side is the derivative" in r.to_text()
+    assert r.to_dict()["answer_read_as"]["question"].endswith("=")
+
+
+def test_a_derivative_is_not_differentiated() -> None:
+    with pytest.raises(UsageError, match="is a derivative already"):
+        chainrule.diff("dy/dx = 2x")
+
+
 def test_the_question_and_the_variable_given_must_agree() -> None:
     with pytest.raises(UsageError, match="asks for the derivative with respect to x"):
         chainrule.diff("d/dx x*t", "t")
