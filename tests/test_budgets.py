@@ -141,6 +141,15 @@ def test_cli_diff_prints_the_proven_lower_orders_and_exits_3() -> None:
         assert "⏹ stopped at derivative" in r.stdout and "Result:" in r.stdout
 
 
+def test_a_sympy_thread_stopped_mid_collection_prints_nothing() -> None:
+    """The stop request for an overrunning SymPy thread can land in a weakref callback,
+    where Python only reports it ("Exception ignored in …"): never shown to the user."""
+    r = cli("diff", "tan(x)^50", "--order", "50", "--timeout", "3", "--format", "plain")
+    assert r.returncode == 3
+    assert "Exception ignored" not in r.stderr and "_OverBudget" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_cli_json_of_a_stopped_job_is_schema_valid() -> None:
     r = cli("diff", "x^x", "--order", "13", "--timeout", "3", "--format", "json")
     assert r.returncode == 3
