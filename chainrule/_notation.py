@@ -253,8 +253,9 @@ def needs_rewrite(pairs: list[tuple[str, Any]]) -> bool:
     """Whether :func:`rewrite` has anything to do: an unknown glued name, a function
     without its parenthesis, or ``sin^-1``."""
     for k, (kind, value) in enumerate(pairs):
-        if kind == "^" and pairs[k + 1][0] == "num" and pairs[k + 2][0] in ("name", "greek", "("):
-            return True                           # e^2x: maybe glued, said if it is
+        if kind == "^" and (pairs[k + 1][0] == "num" or (pairs[k + 1][0] == "-"
+                            and pairs[k + 2][0] == "num")):
+            return True                           # e^2x, x^-2y: maybe glued, said if it is
         if kind != "name":
             continue
         if _is_function(value):
@@ -448,19 +449,35 @@ class _Rewriter:
                   "that follows")
 
     def glued_exponents(self, toks: list[Token]) -> None:
-        """``e^2x`` is e²·x, as the rules of precedence say, but the x is glued to the
-        exponent: said, with how to write e^(2x)."""
-        for k, tok in enumerate(toks):
-            if (tok[0] == "^" and toks[k + 1][0] == "num" and toks[k + 2][0] in ("name", "greek")
-                    and toks[k + 2][1] == toks[k + 1][2] and toks[k + 2][2] > toks[k + 2][1]
-                    and not (toks[k + 2][0] == "name" and _is_function(toks[k + 2][3]))):
-                number = self.text[toks[k + 1][1]:toks[k + 1][2]]
-                after = self.text[toks[k + 2][1]:toks[k + 2][2]]
-                base = (self.text[toks[k - 1][1]:toks[k - 1][2]]
-                        if k and toks[k - 1][0] in ("name", "num", "greek") else "(…)")
-                self.note(f"{base}^{number}{after} is {base}^{number}·{after}: the power "
-                          f"takes only the {number}; write {base}^({number}{after}) for "
-                          f"{base} to the {number}{after}")
+        """``x^2y`` is x²·y, as the rules of precedence say, but the y is glued to the
+        exponent: said, with how to write x^(2y). ``e^2x`` and ``e^-2x`` are refused:
+        e^(2x) is what is meant as often as e²·x."""
+        toks = [*toks, *[toks[-1]] * 3]           # lookahead past the end token
+        for k, tok in enumerate(toks[:-3]):
+            if tok[0] != "^":
+                continue
+            n = k + 2 if toks[k + 1][0] == "-" else k + 1
+            num, glued = toks[n], toks[n + 1]
+            if not (num[0] == "num" and glued[0] in ("name", "greek")
+                    and glued[1] == num[2] and glued[2] > glued[1]
+                    and not (glued[0] == "name" and _is_function(glued[3]))
+                    and not (glued[0] == "name" and glued[3] in _CONSTANT_NAMES
+                             and toks[n + 2][0] == "^")):       # x^3e^x: x³·eˣ
+                continue
+            exponent = self.text[toks[k + 1][1]:num[2]]
+            after = self.text[glued[1]:glued[2]]
+            base_tok = toks[k - 1] if k else None
+            base = (self.text[base_tok[1]:base_tok[2]] if base_tok is not None
+                    and base_tok[0] in ("name", "num", "greek") else "(…)")
+            if base_tok is not None and base_tok[0] == "name" and base_tok[3] in ("e", "E"):
+                raise ParseError(
+                    f"{base}^{exponent}{after} could be {base}^({exponent}{after}) or "
+                    f"{base}^{exponent}·{after}", self.text, toks[k + 1][1],
+                    length=glued[2] - toks[k + 1][1],
+                    hint=f"write {base}^({exponent}{after}) or {base}^{exponent}*{after}")
+            self.note(f"{base}^{exponent}{after} is {base}^{exponent}·{after}: the power "
+                      f"takes only the {exponent}; write {base}^({exponent}{after}) for "
+                      f"{base} to the {exponent}{after}")
 
     def note(self, text: str) -> None:
         if len(self.notes) < _MAX_NOTES:

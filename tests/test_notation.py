@@ -137,9 +137,10 @@ LETTERS: list[Case] = [
     ("2ex", 2 * E * x, "x", "ex is e·x"),
     ("xe^x", x * exp(x), "x", "xe is x·e"),
     ("xe^-x", x * exp(-x), "x", "xe is x·e"),
-    ("x^2e^x", x**2 * exp(x), "x", "x^2e is x^2·e"),
-    ("e^2x", exp(2) * x, "x", "e^2x is e^2·x: the power takes only the 2"),
+    ("x^2e^x", x**2 * exp(x), "x", None),
     ("x^2y", x**2 * y, "y", "write x^(2y)"),
+    ("x^-2y", x**-2 * y, "y", "write x^(-2y)"),
+    ("e^2 x", exp(2) * x, "x", None),
     ("(x+1)^2x", (x + 1)**2 * x, "x", "(…)^2x is (…)^2·x"),
     ("sin(2πft)", sin(2 * pi * f * t), "t", "ft is f·t"),
     ("2πft", 2 * pi * f * t, "t", "ft is f·t"),
@@ -363,6 +364,8 @@ def test_a_split_name_given_as_the_variable_says_how_to_write_it() -> None:
     ("y = x*y + 1", "implicit differentiation is not supported yet"),
     ("sin(x) = x", "implicit differentiation is not supported yet"),
     ("log2x", "could be log(2x) or the logarithm to base 2 of x"),
+    ("e^2x", "e^2x could be e^(2x) or e^2·x"),      # was e²·x, read silently
+    ("e^-2x", "e^-2x could be e^(-2x) or e^-2·x"),  # was e⁻²·x, read silently
     ("d/dx", "nothing to differentiate"),
     ("d/dx of", "nothing to differentiate"),
     ("d(x)/dx + 1", "'/dx' would divide by d·x"),   # was (d·x/d)·x + 1, read silently
