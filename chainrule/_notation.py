@@ -126,8 +126,9 @@ def _var_name(written: str) -> str:
 def question(text: str) -> tuple[str, Question]:
     """``text`` with the question blanked out, and the question.
 
-        >>> question("d/dx sin(x)")
-        ('     sin(x)', Question(variable='x', name=None, params=(), written='d/dx'))
+        >>> text, asked = question("d/dx sin(x)")
+        >>> text, asked.variable, asked.written
+        ('     sin(x)', 'x', 'd/dx')
     """
     variable = name = None
     params: tuple[str, ...] = ()

@@ -12,7 +12,9 @@ This module is what the rest of chainrule asks about it:
     >>> from chainrule.parser import parse
     >>> conventional_variable(parse("a*x^2 + b*x + c"))
     'x'
-    >>> read_as(parse("a*x^2 + b*x + c"), "x", "a*x^2 + b*x + c").notes
+    >>> e = parse("a*x^2 + b*x + c")
+    >>> note_variable(e, None)          # what resolve_variable records when it infers x
+    >>> read_as(e, "x", "a*x^2 + b*x + c").notes
     ('with respect to x, the usual variable (a, b and c are constants)',)
 
 The variable is a reading too: when several symbols appear and none was named, x is
