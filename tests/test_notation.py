@@ -207,6 +207,11 @@ VARIABLE: list[Case] = [
     ("sigmoid(w*x + b)", 1 / (1 + exp(-(w * x + b))), "x", "with respect to x"),
     ("exp(-k*t)", exp(-k * t), "t", "with respect to t"),
     ("c*e^(a*x)", c * exp(a * x), "x", "with respect to x"),
+    ("2*pi*f*t", 2 * pi * f * t, "t", "with respect to t"),
+    ("A*cos(w*t + p)", A * cos(w * t + sp.Symbol("p")), "t", "with respect to t"),
+    ("(y - w*x)^2", (y - w * x)**2, "w", None),
+    ("a*e^(-b*t)", a * exp(-b * t), "t", "with respect to t"),
+    ("k*x^2/2", k * x**2 / 2, "x", "with respect to x"),
 ]
 
 EVERYDAY: list[Case] = [  # written out, or unambiguous: no "read as" line
@@ -235,7 +240,6 @@ EVERYDAY: list[Case] = [  # written out, or unambiguous: no "read as" line
     ("m*g*h", sp.Symbol("m") * sp.Symbol("g") * h, "h", None),
     ("loss^2", sp.Symbol("loss")**2, "loss", None),
     ("bias*x", sp.Symbol("bias") * x, "bias", None),
-    ("(y - w*x)^2", (y - w * x)**2, "w", None),
     ("tanh(w1*x + w2)", tanh(w1 * x + w2), "w2", None),
     ("x_2 + x", sp.Symbol("x_2") + x, "x", None),
     ("sqrt(x^2 + 1)", sqrt(x**2 + 1), "x", None),
