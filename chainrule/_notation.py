@@ -191,8 +191,6 @@ def question(text: str) -> tuple[str, Question]:
         raise ParseError(f"nothing to differentiate after {d.group().strip()}", text,
                          len(text), expected=("an expression",),
                          hint=f"write the expression after it, as in {d.group().strip()} x^2")
-    if params and variable is None and len(params) == 1:
-        variable = params[0]
     return text, Question(variable, name, params, " ".join(written))
 
 

@@ -103,7 +103,7 @@ def resolve_variable(expr: Expr, var: Any) -> str:
                          f"to differentiate with respect to: --wrt {symbols[0]} on the command "
                          f"line, diff(expr, \"{symbols[0]}\") in Python")
     name = _given_variable(expr, var)
-    asked = asked_variable(expr)
+    asked = asked_variable(expr, written_only=True)   # d/dx, not f(x) =: f(x) = x*y by y
     if asked is not None and asked != name:
         raise UsageError(f"the expression asks for the derivative with respect to {asked}, "
                          f"but the variable given is {name}: give one of them")

@@ -94,13 +94,14 @@ def conventional_variable(expr: Expr) -> str | None:
     return None
 
 
-def asked_variable(expr: Expr) -> str | None:
-    """The variable the text asked for: ``d/dt …``, or the one variable of ``f(t) = …``."""
+def asked_variable(expr: Expr, *, written_only: bool = False) -> str | None:
+    """The variable the text asked for: ``d/dt …``, or (unless ``written_only``) the one
+    variable of ``f(t) = …``."""
     reading = recorded_reading(expr)
     if reading is None:
         return None
     q = reading.question
-    if q.variable is not None:
+    if q.variable is not None or written_only:
         return q.variable
     return q.params[0] if len(q.params) == 1 else None
 

@@ -417,6 +417,8 @@ def test_a_derivative_is_not_differentiated() -> None:
 def test_the_question_and_the_variable_given_must_agree() -> None:
     with pytest.raises(UsageError, match="asks for the derivative with respect to x"):
         chainrule.diff("d/dx x*t", "t")
+    # f(x) = … names the function's variable, and a partial derivative by another is fine
+    assert str(chainrule.diff("f(x) = x*y", "y").result) == "x"
 
 
 # ── hints ──────────────────────────────────────────────────────────────────────
