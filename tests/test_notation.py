@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -623,5 +622,3 @@ def test_the_docs_table_is_what_chainrule_reads(text: str, shown: str) -> None:
     expr = chainrule.parse(text)
     assert expr.pretty() == shown.strip("`"), f"{text!r} is {expr.pretty()!r}"
 
-
-Fn = Callable[..., Any]
