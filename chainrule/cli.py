@@ -248,7 +248,7 @@ class _Status:
     AFTER = 1.0  # seconds
 
     def __init__(self, show: bool) -> None:
-        self.show = show and sys.stderr.isatty()
+        self.show = show and _isatty(sys.stderr)
         self.what = "working"
         self.status: Any = None
         self.timer: Any = None
@@ -644,7 +644,7 @@ class _proving:
         self.bar: Any = None
 
     def __enter__(self) -> Any:
-        if not sys.stderr.isatty():
+        if not _isatty(sys.stderr):
             return None
         task: Any = None
 
@@ -677,7 +677,7 @@ class _progress:
         self.bar: Any = None
 
     def __enter__(self) -> Any:
-        if not sys.stderr.isatty() or self.steps < 1:
+        if not _isatty(sys.stderr) or self.steps < 1:
             return None
         every = max(1, self.steps // 200)
         task: Any = None

@@ -125,9 +125,9 @@ def test_with_stderr_full_too_the_exit_code_says_it() -> None:
     assert done.returncode == EXIT_OUTPUT
 
 
-def test_with_stdout_and_stderr_closed_it_exits_nonzero_silently() -> None:
+def test_with_stdout_and_stderr_closed_it_exits_74_silently() -> None:
     done = run(["diff", "x^2"], stdout=None, stderr=None, shell_prefix="exec >&- 2>&-")
-    assert done.returncode != 0
+    assert done.returncode == EXIT_OUTPUT
 
 
 def test_a_stdout_that_cannot_encode_the_math_still_exits_2() -> None:

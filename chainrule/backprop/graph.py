@@ -263,7 +263,7 @@ def build_graph(root: Expr, wrt: tuple[str, ...]) -> Graph:
             continue
         sweep = reverse_sweep(gnode.formula, moving)
         me = Symbol(gnode.name)
-        itself = {light(gnode.formula): me, gnode.formula: me}   # once, not once per input
+        itself: dict[Expr, Expr] = {light(gnode.formula): me, gnode.formula: me}  # once
         for name in moving:
             raw = sweep.partials[name]
             shown = light(substitute(light(raw), itself))
