@@ -622,3 +622,19 @@ def test_the_docs_table_is_what_chainrule_reads(text: str, shown: str) -> None:
     expr = chainrule.parse(text)
     assert expr.pretty() == shown.strip("`"), f"{text!r} is {expr.pretty()!r}"
 
+
+
+# ── the parameters a cost names, and every document's reading ───────────────────────
+def test_a_cost_that_names_its_parameters_takes_the_gradient_by_them() -> None:
+    g = chainrule.grad("J(w1, w2) = (w1*x + w2 - y)^2")
+    assert g.wrt == ("w1", "w2")
+    assert "Gradient of J" in g.to_text(width=80)
+
+
+def test_a_descent_says_how_it_read_the_text() -> None:
+    run = chainrule.descend("J(w) = (w sinx - 1)^2", wrt="w", at={"w": 0.5, "x": 1}, steps=2)
+    text = run.to_text(width=80)
+    assert text.startswith("read as: (w·sin(x) − 1)²")
+    doc = run.to_dict()
+    assert doc["read_as"]["params"] == ["w"]
+    chainrule.schemas.validate(doc)

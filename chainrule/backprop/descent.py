@@ -84,10 +84,13 @@ class Descent(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document: every step of the run (schema in docs/json.md)."""
+        from chainrule.reading import read_as
         from chainrule.render.json import SCHEMA
+        ra = read_as(self.expr, None, self.text)
         return {
             "schema": SCHEMA, "kind": "descent",
             "input": self.text if self.text is not None else str(self.expr),
+            **({"read_as": ra.to_dict()} if ra else {}),
             "wrt": list(self.wrt), "start": self.start, "lr": self.lr, "steps": self.steps,
             "steps_taken": self.taken,
             "diverged": self.diverged, "reason": self.reason, "hint": self.hint,

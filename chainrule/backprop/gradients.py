@@ -47,8 +47,13 @@ def natural_key(name: str) -> tuple[Any, ...]:
 
 
 def resolve_wrt(expr: Expr, wrt: Any) -> tuple[str, ...]:
-    """The parameters: given (names, symbols or "w1,w2"), or every symbol of ``expr``."""
+    """The parameters: given (names, symbols or "w1,w2"), those the text named
+    (``J(w1, w2) = …``), or every symbol of ``expr``."""
     if wrt is None:
+        from chainrule.reading import asked_variables
+        named = asked_variables(expr)
+        if named:
+            return resolve_wrt(expr, list(named))
         names = sorted(free_symbols(expr), key=natural_key)
         if not names:
             raise UsageError("the expression has no symbols: there is nothing to take the "

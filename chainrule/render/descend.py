@@ -46,8 +46,13 @@ def _change(first: float, last: float) -> str:
 
 
 def descent_document(run: Descent, width: int | None = None) -> Document:
-    """The run as a document, laid out for ``width`` columns (None: each line whole)."""
-    return from_rows(_rows(run, width or NO_WIDTH), "descent")
+    """The run as a document, laid out for ``width`` columns (None: each line whole); it
+    opens with how the text was read, when the parser chose (``sinx``, ``J(w) = …``)."""
+    from chainrule.reading import read_as
+    from chainrule.render.notation import read_as_lines
+    doc = from_rows(_rows(run, width or NO_WIDTH), "descent")
+    doc.lines[:0] = read_as_lines(run.expr, read_as(run.expr, None, run.text))
+    return doc
 
 
 def _rows(run: Descent, width: int) -> Rows:
