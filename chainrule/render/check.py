@@ -182,9 +182,9 @@ def _disagreement_rows(r: CheckResult, width: int) -> list[Row]:
         rows += [(2, [(line, "words")]) for line in _wrap(text, 2, width)]
     gap = r.equivalence.difference
     if gap is not None:
-        text = (f"Your answer − the derivative = {_show(gap, CLIP * width).replace(' ', NBSP)}, "
-                "which SymPy shows is not zero.")
-        rows += [(2, [(line, "words")]) for line in _wrap(text, 2, width)]
+        rows += [(2, [(line, "words")]) for line in _wrap(
+            "Your answer differs from the derivative by this, which SymPy shows is not zero:", 2, width)]
+        rows.append((4, [(_show(gap, CLIP * width, to_unicode_pieces), "math")]))
     c = r.comparison
     if c is None:
         if d is not None and d.answer is not None:
