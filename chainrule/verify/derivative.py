@@ -204,10 +204,11 @@ def _refuse_if_nowhere_defined(expr: Expr, names: list[str], budget: float) -> N
 
     from chainrule.verify.sympy_bridge import run_with_budget, to_sympy
     done, value = run_with_budget(lambda: to_sympy(expr), 2.0)
-    if done and not isinstance(value, BaseException) and value.has(sp.zoo, sp.nan):
-        # SymPy's zoo (complex infinity) and nan, in words
-        form = ("an infinite value, as 1/0 and ln(0) are" if value.has(sp.zoo)
-                else "an indeterminate form, as 0/0 is")
+    if done and not isinstance(value, BaseException) and value.has(sp.zoo, sp.nan, sp.oo,
+                                                                   -sp.oo):
+        # SymPy's zoo (complex infinity), ±oo (atanh(x/x) = atanh(1)) and nan, in words
+        form = ("an infinite value, as 1/0 and ln(0) are"
+                if value.has(sp.zoo, sp.oo, -sp.oo) else "an indeterminate form, as 0/0 is")
         raise UndefinedError(f"{expr.pretty()} is undefined for every value of its variables "
                              f"(it reduces to {form}), so it has no derivative")
 
