@@ -183,7 +183,8 @@ def _disagreement_rows(r: CheckResult, width: int) -> list[Row]:
     gap = r.equivalence.difference
     if gap is not None:
         rows += [(2, [(line, "words")]) for line in _wrap(
-            "Your answer differs from the derivative by this, which SymPy shows is not zero:", 2, width)]
+            "Your answer differs from the derivative by this, which SymPy shows is not zero:",
+            2, width)]
         rows.append((4, [(_show(gap, CLIP * width, to_unicode_pieces), "math")]))
     c = r.comparison
     if c is None:
