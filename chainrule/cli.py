@@ -592,8 +592,9 @@ Examples:
 @click.argument("expr_arg", metavar="EXPR", required=False)
 @click.option("--expr", "expr_opt", metavar="EXPR",
               help="The expression, for text that starts with '-'.")
-@click.option("--wrt", metavar="W1,W2", required=True,
-              help="The parameters to move, comma-separated.")
+@click.option("--wrt", metavar="W1,W2",
+              help="The parameters to move, comma-separated (default: those the text names, "
+                   "as in J(w1, w2) = …).")
 @click.option("--at", "at", metavar="X=1,W=0.5", required=True,
               help="Every symbol's value: starting values of the parameters, fixed data.")
 @click.option("--lr", type=float, default=0.1, show_default=True, help="The learning rate α.")
@@ -607,8 +608,8 @@ Examples:
 @click.option("--width", type=click.IntRange(40, 400), default=None,
               help="Line width for text output (default: the terminal's, else 80).")
 @_timeout_option
-def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str, at: str, lr: float,
-                    steps: int, plot_path: str | None, fmt: str | None,
+def descend_command(expr_arg: str | None, expr_opt: str | None, wrt: str | None, at: str,
+                    lr: float, steps: int, plot_path: str | None, fmt: str | None,
                     verify: GradientVerifyMode, width: int | None, timeout: float) -> None:
     text = _pick_text(expr_arg, expr_opt, "descend")
     point = _point_option(at)

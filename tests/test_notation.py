@@ -638,3 +638,14 @@ def test_a_descent_says_how_it_read_the_text() -> None:
     doc = run.to_dict()
     assert doc["read_as"]["params"] == ["w"]
     chainrule.schemas.validate(doc)
+
+
+def test_a_descent_moves_the_parameters_the_text_names() -> None:
+    out = subprocess.run([sys.executable, "-m", "chainrule", "descend", "J(w) = (w*x - 1)^2",
+                          "--at", "w=0.5,x=1", "--steps", "2", "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["wrt"] == ["w"]
+    bad = subprocess.run([sys.executable, "-m", "chainrule", "descend", "(w*x - 1)^2",
+                          "--at", "w=0.5,x=1"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "J(w1, w2) = …" in bad.stderr and "--wrt" in bad.stderr

@@ -117,13 +117,14 @@ def _why_undefined(result: Any, values: Mapping[str, float]) -> str:
     return "J or its gradient is not a finite number"
 
 
-def descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float = 0.1,
+def descend(expr: Any, wrt: Any = None, at: str | Mapping[str, Any] = "", *, lr: float = 0.1,
             steps: int = 100, verify: GradientVerifyMode = "final",
             progress: Callable[[int, float], None] | None = None,
             timeout: float | None = DEFAULT_TIMEOUT) -> Descent:
     """Run ``steps`` steps of gradient descent on ``expr`` from the point ``at``.
 
-    ``wrt`` names the parameters that move; every other symbol keeps its value from ``at``
+    ``wrt`` names the parameters that move (None: those the text names, ``J(w) = …``);
+    every other symbol keeps its value from ``at``
     (which must give every symbol, parameters included, a value). ``progress(k, J)`` is
     called after each step. Returns the :class:`Descent` with the history (every step for
     up to :data:`MAX_HISTORY` steps, else every k-th and the last).
@@ -144,8 +145,14 @@ def _descend(expr: Any, wrt: Any, at: str | Mapping[str, Any], *, lr: float, ste
         raise UsageError(f"the learning rate must be a positive number, not {lr!r}")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
         raise UsageError(f"steps must be a whole number from 0 to {MAX_STEPS}, not {steps!r}")
+    if wrt is None:     # the text may name them: J(w1, w2) = …
+        from chainrule.inputs import as_expr
+        from chainrule.reading import asked_variables
+        wrt = list(asked_variables(as_expr(expr)[0])) or None
     if wrt is None:
-        raise UsageError("say which symbols are the parameters to move, e.g. wrt=\"w1,w2\"")
+        raise UsageError("say which symbols are the parameters to move: --wrt w1,w2 on the "
+                         "command line, wrt=\"w1,w2\" in Python, or name them in the text: "
+                         "J(w1, w2) = …")
     point = point_floats(at)
     try:
         result = grad(expr, wrt, verify=verify)
