@@ -189,30 +189,8 @@ def equal_precisely_at(a: Expr, b: Expr, point: dict[str, float], abstract: Any)
 def symbolically_equal(ours: Expr, theirs: Any, budget: float, *,
                        max_ops: int | None = None) -> bool:
     """Whether SymPy proves ``ours`` = ``theirs`` (an Expr or a SymPy expression) within
-    ``budget`` seconds: structural equality, then ``expand``, then ``simplify`` — of a
-    difference of at most ``max_ops`` operations, when given."""
-    import sympy as sp
-
-    from chainrule.verify.sympy_bridge import run_with_budget, to_sympy
-
-    def work() -> bool:
-        a = to_sympy(ours)
-        b = to_sympy(theirs) if isinstance(theirs, Expr) else theirs
-        if a == b:
-            return True
-        difference = a - b
-        if difference == 0 or sp.expand(difference) == 0:
-            return True
-        if difference.has(sp.Subs, sp.Derivative):
-            difference = difference.doit()
-            if difference == 0 or sp.expand(difference) == 0:
-                return True
-        if max_ops is not None and sp.count_ops(difference) > max_ops:
-            return False
-        return bool(sp.simplify(difference) == 0)
-
-    done, value = run_with_budget(work, budget)
-    return bool(done and value is True)
+    ``budget`` seconds (:func:`symbolic_verdict`, which can also show them different)."""
+    return symbolic_verdict(ours, theirs, budget, max_ops=max_ops)[0] is True
 
 
 def same_form(candidate: Expr, answer: Expr) -> bool:
